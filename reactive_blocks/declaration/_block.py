@@ -1,0 +1,109 @@
+"""The base classes of everything placed on a page."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from reactive_blocks.declaration import _context
+from reactive_blocks.errors import DeclarationError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from reactive_blocks.declaration._blocks import Blocks
+
+_ids = itertools.count(1)
+
+
+class Block:
+    """Anything with a place in the layout tree: a layout or a component.
+
+    Args:
+        visible: Whether the block is shown.
+        elem_id: An HTML id for the block's element, for custom CSS and JS.
+        elem_classes: HTML classes added to the block's element.
+        render: When False, the block is not placed where it is created; call
+            ``render()`` inside a ``with`` block to place it later.
+    """
+
+    block_type: ClassVar[str] = "block"
+
+    def __init__(
+        self,
+        *,
+        visible: bool = True,
+        elem_id: str | None = None,
+        elem_classes: list[str] | str | None = None,
+        render: bool = True,
+    ) -> None:
+        self.id = next(_ids)
+        self.visible = visible
+        self.elem_id = elem_id
+        self.elem_classes = _as_class_list(elem_classes)
+        self.parent: BlockContext | None = None
+        self.root: Blocks | None = None
+        if render:
+            self.render()
+
+    def render(self) -> Block:
+        """Place this block at the end of the innermost open layout block."""
+        context = _context.current()
+        if context is not None and self.parent is None:
+            context.add_child(self)
+        return self
+
+    def props(self) -> dict[str, Any]:
+        """The properties the page needs to draw this block."""
+        return {
+            "visible": self.visible,
+            "elem_id": self.elem_id,
+            "elem_classes": self.elem_classes,
+        }
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id})"
+
+
+class BlockContext(Block):
+    """A block that holds other blocks and is used as a ``with`` context."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.children: list[Block] = []
+        super().__init__(**kwargs)
+
+    def add_child(self, child: Block) -> None:
+        """Append ``child`` to this block and adopt it into this app."""
+        if child.parent is not None:
+            raise DeclarationError(f"{child!r} is already placed in {child.parent!r}")
+        child.parent = self
+        self.children.append(child)
+        _adopt(child, self.root)
+
+    def __enter__(self) -> BlockContext:
+        _context.push(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        _context.pop(self)
+
+
+def _adopt(block: Block, root: Blocks | None) -> None:
+    block.root = root
+    if isinstance(block, BlockContext):
+        for child in block.children:
+            _adopt(child, root)
+
+
+def _as_class_list(classes: Iterable[str] | str | None) -> list[str]:
+    if classes is None:
+        return []
+    if isinstance(classes, str):
+        return [classes]
+    return list(classes)

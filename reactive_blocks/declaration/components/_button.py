@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from reactive_blocks.declaration._component import Component
+from reactive_blocks.declaration._listeners import EventListener
+
+
+class Button(Component):
+    """A button; its value is its caption.
+
+    Args:
+        value: The caption.
+        variant: ``"primary"``, ``"secondary"`` or ``"stop"``.
+        size: ``"sm"``, ``"md"`` or ``"lg"``.
+        **kwargs: Common component options (``visible``, ``interactive``…).
+    """
+
+    block_type: ClassVar[str] = "button"
+    click = EventListener("click", doc="The user clicked the button.")
+
+    def __init__(
+        self,
+        value: Any = "Run",
+        *,
+        variant: Literal["primary", "secondary", "stop"] = "secondary",
+        size: Literal["sm", "md", "lg"] = "lg",
+        **kwargs: Any,
+    ) -> None:
+        if variant not in ("primary", "secondary", "stop"):
+            raise ValueError(f"Button variant={variant!r} is not one of primary, secondary, stop")
+        self.variant = variant
+        self.size = size
+        kwargs.setdefault("interactive", True)
+        super().__init__(value, **kwargs)
+
+    def postprocess(self, value: Any) -> str:
+        return "" if value is None else str(value)
+
+    def validate(self, value: Any) -> str:
+        raise ValueError(f"{self.name}: a button's caption cannot be edited")
+
+    def props(self) -> dict[str, Any]:
+        return {**super().props(), "variant": self.variant, "size": self.size}

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import io
+import mimetypes
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import PIL.Image
+
+from reactive_blocks.declaration._component import Component
+from reactive_blocks.declaration._listeners import EventListener
+from reactive_blocks.protocol import Blob
+
+#: Uploads above this many pixels are refused before decoding (decompression bombs).
+MAX_PIXELS = 50_000_000
+
+
+class Image(Component):
+    """An image, shown and, when interactive, uploaded by the user.
+
+    Images travel as PNG bytes in binary frames. Listener functions receive
+    them as ``type`` says and may return a numpy array, a PIL image, or a
+    file path.
+
+    Args:
+        value: The initial image (array, PIL image or path), or a callable.
+        type: What listeners receive: ``"numpy"`` (an ``H×W×C`` uint8
+            array), ``"pil"`` or ``"filepath"`` (a temporary PNG file).
+        image_mode: The PIL mode images are converted to before a listener
+            sees them, e.g. ``"RGB"``, ``"L"``; None keeps the file's mode.
+        height: The display height in pixels.
+        width: The display width in pixels.
+        **kwargs: Common component options (``label``, ``interactive``…).
+    """
+
+    block_type: ClassVar[str] = "image"
+    upload = EventListener("upload", doc="The user uploaded an image.")
+    clear = EventListener("clear", doc="The user cleared the image.")
+
+    def __init__(
+        self,
+        value: Any = None,
+        *,
+        type: Literal["numpy", "pil", "filepath"] = "numpy",  # noqa: A002
+        image_mode: str | None = "RGB",
+        height: int | str | None = None,
+        width: int | str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if type not in ("numpy", "pil", "filepath"):
+            raise ValueError(f"Image type={type!r} is not one of numpy, pil, filepath")
+        self.type = type
+        self.image_mode = image_mode
+        self.height = height
+        self.width = width
+        super().__init__(value, **kwargs)
+
+    def preprocess(self, value: Any) -> Any:
+        if value is None:
+            return None
+        image = _open(value)
+        if self.image_mode is not None and image.mode != self.image_mode:
+            image = image.convert(self.image_mode)
+
+        if self.type == "pil":
+            return image
+        if self.type == "numpy":
+            return np.asarray(image)
+        with tempfile.NamedTemporaryFile(suffix=".png", delete=False) as file:
+            image.save(file, format="PNG")
+        return file.name
+
+    def postprocess(self, value: Any) -> Blob | None:
+        if value is None:
+            return None
+        if isinstance(value, Blob):
+            return value
+        if isinstance(value, (str, Path)):
+            path = Path(value)
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return Blob(path.read_bytes(), mime)
+        if isinstance(value, np.ndarray):
+            value = PIL.Image.fromarray(_as_uint8(value))
+        if isinstance(value, PIL.Image.Image):
+            buffer = io.BytesIO()
+            value.save(buffer, format="PNG")
+            return Blob(buffer.getvalue(), "image/png")
+        raise ValueError(
+            f"{self.name} cannot show a {type(value).__name__}; return a numpy "
+            "array, a PIL image or a file path"
+        )
+
+    def validate(self, value: Any) -> Blob | None:
+        if value is None:
+            return None
+        if not isinstance(value, Blob):
+            raise ValueError(f"{self.name} needs image bytes in a binary frame")
+        try:
+            with PIL.Image.open(io.BytesIO(value.data)) as image:
+                width, height = image.size
+                image.verify()
+        except Exception as exc:
+            raise ValueError(f"{self.name}: the upload is not a readable image ({exc})") from None
+        if width * height > MAX_PIXELS:
+            raise ValueError(f"{self.name}: {width}x{height} pixels is above the limit")
+        return value
+
+    def user_events(self, previous: Any, value: Any) -> tuple[str, ...]:
+        return ("upload" if value is not None else "clear", "input", "change")
+
+    def props(self) -> dict[str, Any]:
+        return {**super().props(), "height": self.height, "width": self.width}
+
+
+def _open(blob: Blob) -> PIL.Image.Image:
+    image = PIL.Image.open(io.BytesIO(blob.data))
+    image.load()
+    return image
+
+
+def _as_uint8(array: np.ndarray) -> np.ndarray:
+    """Arrays of floats in [0, 1] are scaled, as Gradio does; others are cast."""
+    if array.dtype == np.uint8:
+        return array
+    if np.issubdtype(array.dtype, np.floating) and array.size and array.max() <= 1.0:
+        array = array * 255
+    return np.clip(array, 0, 255).astype(np.uint8)

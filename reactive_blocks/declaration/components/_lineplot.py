@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from reactive_blocks.declaration._component import Component
+
+
+class LinePlot(Component):
+    """A line chart of a pandas DataFrame.
+
+    Args:
+        value: A DataFrame, or a callable returning one per session.
+        x: The column on the horizontal axis.
+        y: The column on the vertical axis.
+        color: A column whose distinct values each get their own line.
+        title: The chart's title.
+        x_title: The horizontal axis title (``x`` when None).
+        y_title: The vertical axis title (``y`` when None).
+        overlay_point: Whether to mark every point on the lines.
+        tooltip: Columns shown when hovering a point.
+        x_lim: ``[min, max]`` of the horizontal axis.
+        y_lim: ``[min, max]`` of the vertical axis.
+        width: The chart's width in pixels (the block's width when None).
+        height: The chart's height in pixels.
+        **kwargs: Common component options (``label``, ``visible``…).
+    """
+
+    block_type: ClassVar[str] = "lineplot"
+
+    def __init__(
+        self,
+        value: pd.DataFrame | Any = None,
+        *,
+        x: str | None = None,
+        y: str | None = None,
+        color: str | None = None,
+        title: str | None = None,
+        x_title: str | None = None,
+        y_title: str | None = None,
+        overlay_point: bool = False,
+        tooltip: list[str] | None = None,
+        x_lim: list[float] | None = None,
+        y_lim: list[float] | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for name, lim in (("x_lim", x_lim), ("y_lim", y_lim)):
+            if lim is not None and len(lim) != 2:
+                raise ValueError(f"LinePlot {name} must be [min, max], got {lim!r}")
+        self.x, self.y, self.color = x, y, color
+        self.title, self.x_title, self.y_title = title, x_title, y_title
+        self.overlay_point = overlay_point
+        self.tooltip = tooltip
+        self.x_lim, self.y_lim = x_lim, y_lim
+        self.width, self.height = width, height
+        kwargs.setdefault("interactive", False)
+        super().__init__(value, **kwargs)
+
+    def preprocess(self, value: Any) -> pd.DataFrame | None:
+        if value is None:
+            return None
+        return pd.DataFrame(value["data"], columns=value["columns"])
+
+    def postprocess(self, value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, pd.DataFrame):
+            raise ValueError(
+                f"{self.name} needs a pandas DataFrame, got {type(value).__name__}"
+            )
+        for column in (self.x, self.y, self.color):
+            if column is not None and column not in value.columns:
+                raise ValueError(
+                    f"{self.name}: the DataFrame has no column {column!r}; it has "
+                    f"{', '.join(map(str, value.columns))}"
+                )
+        return {
+            "columns": [str(c) for c in value.columns],
+            "data": value.astype(object).where(value.notna(), None).values.tolist(),
+        }
+
+    def validate(self, value: Any) -> Any:
+        raise ValueError(f"{self.name} is not editable")
+
+    def props(self) -> dict[str, Any]:
+        return {
+            **super().props(),
+            "x": self.x,
+            "y": self.y,
+            "color": self.color,
+            "title": self.title,
+            "x_title": self.x_title,
+            "y_title": self.y_title,
+            "overlay_point": self.overlay_point,
+            "tooltip": self.tooltip,
+            "x_lim": self.x_lim,
+            "y_lim": self.y_lim,
+            "width": self.width,
+            "height": self.height,
+        }

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+from reactive_blocks.declaration._component import Component
+from reactive_blocks.declaration._listeners import EventListener
+
+
+class Slider(Component):
+    """A number chosen by dragging between a minimum and a maximum.
+
+    Args:
+        minimum: The smallest value.
+        maximum: The largest value.
+        value: The initial value (``minimum`` when None), or a callable.
+        step: The increment between values.
+        **kwargs: Common component options (``label``, ``info``…).
+    """
+
+    block_type: ClassVar[str] = "slider"
+    release = EventListener("release", doc="The user let go of the slider.")
+
+    def __init__(
+        self,
+        minimum: float = 0,
+        maximum: float = 100,
+        value: float | Any = None,
+        *,
+        step: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not minimum <= maximum:
+            raise ValueError(f"Slider minimum {minimum} is above its maximum {maximum}")
+        self.minimum = minimum
+        self.maximum = maximum
+        self.step = 1 if step is None else step
+        super().__init__(value, **kwargs)
+
+    def postprocess(self, value: Any) -> float:
+        return self.minimum if value is None else value
+
+    def validate(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{self.name} needs a number, got {value!r}")
+        if not math.isfinite(value) or not self.minimum <= value <= self.maximum:
+            raise ValueError(
+                f"{self.name} takes values from {self.minimum} to {self.maximum}, got {value}"
+            )
+        return value
+
+    def props(self) -> dict[str, Any]:
+        return {
+            **super().props(),
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "step": self.step,
+        }

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from reactive_blocks.declaration._component import Component
+from reactive_blocks.declaration._listeners import EventListener
+
+
+class Textbox(Component):
+    """A single- or multi-line text field.
+
+    Args:
+        value: Initial text, or a callable computing it per session.
+        type: ``"text"``, ``"password"`` or ``"email"``.
+        lines: Visible lines; 1 makes a single-line field where Enter submits.
+        max_lines: The most lines the field grows to.
+        placeholder: Hint shown while the field is empty.
+        max_length: The most characters the user may enter.
+        **kwargs: Common component options (``label``, ``info``, ``visible``…).
+    """
+
+    block_type: ClassVar[str] = "textbox"
+    submit = EventListener("submit", doc="The user pressed Enter in a single-line box.")
+
+    def __init__(
+        self,
+        value: Any = "",
+        *,
+        type: Literal["text", "password", "email"] = "text",  # noqa: A002
+        lines: int = 1,
+        max_lines: int | None = None,
+        placeholder: str | None = None,
+        max_length: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if type not in ("text", "password", "email"):
+            raise ValueError(f"Textbox type={type!r} is not one of text, password, email")
+        self.type = type
+        self.lines = lines
+        self.max_lines = max_lines if max_lines is not None else max(lines, 20)
+        self.placeholder = placeholder
+        self.max_length = max_length
+        super().__init__(value, **kwargs)
+
+    def postprocess(self, value: Any) -> str:
+        return "" if value is None else str(value)
+
+    def validate(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"{self.name} needs a string, got {type(value).__name__}")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValueError(f"{self.name} takes at most {self.max_length} characters")
+        return value
+
+    def props(self) -> dict[str, Any]:
+        return {
+            **super().props(),
+            "type": self.type,
+            "lines": self.lines,
+            "max_lines": self.max_lines,
+            "placeholder": self.placeholder,
+            "max_length": self.max_length,
+        }

@@ -1,0 +1,67 @@
+"""The exceptions reactive_blocks raises, under one base class."""
+
+from __future__ import annotations
+
+
+class ReactiveBlocksError(Exception):
+    """Base class of every error raised by reactive_blocks itself."""
+
+
+class NotSupportedError(ReactiveBlocksError, NotImplementedError):
+    """A parameter of the Gradio API that reactive_blocks does not implement yet.
+
+    Raised at the call that passes it, so that a program never runs with a
+    setting silently ignored.
+    """
+
+    def __init__(self, owner: str, parameter: str, hint: str = "") -> None:
+        message = f"{owner}: parameter '{parameter}' is not supported yet"
+        if hint:
+            message = f"{message}; {hint}"
+        super().__init__(message)
+
+
+class DeclarationError(ReactiveBlocksError, ValueError):
+    """An app was declared in a way that cannot work (bad listener, bad layout)."""
+
+
+class ProtocolError(ReactiveBlocksError):
+    """A client sent a message that cannot be used.
+
+    Attributes:
+        code: The machine-readable error code sent back to the client.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Error(ReactiveBlocksError):
+    """Raise inside a listener to end it with a message shown to the user.
+
+    Unlike other exceptions, its message is shown even when the app was
+    launched without ``show_error=True``.
+
+    Example:
+        >>> def divide(a, b):
+        ...     if b == 0:
+        ...         raise gr.Error("Cannot divide by zero")
+        ...     return a / b
+    """
+
+    def __init__(self, message: str = "Error raised.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class EventError(ReactiveBlocksError):
+    """A listener run requested by a client ended other than ``done``.
+
+    Attributes:
+        outcome: ``"error"``, ``"cancelled"`` or ``"refused"``.
+    """
+
+    def __init__(self, outcome: str, message: str) -> None:
+        super().__init__(f"{outcome}: {message}" if message else outcome)
+        self.outcome = outcome
