@@ -1,0 +1,78 @@
+"""Turning what a listener function returned into changes of its outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactive_blocks.declaration import Component, Listener, is_update
+from reactive_blocks.declaration._updates import UPDATE_MARK
+
+#: A change of one output: its component and the properties to set
+#: (``"value"`` among them when the value is set).
+OutputChange = tuple[Component, dict[str, Any]]
+
+
+class OutputError(ValueError):
+    """A listener returned something that does not fit its outputs."""
+
+
+def output_changes(listener: Listener, result: Any) -> list[OutputChange]:
+    """The changes ``result`` makes to ``listener``'s outputs.
+
+    Raises:
+        OutputError: naming the listener, what it returned and what would fit.
+    """
+    outputs = listener.outputs
+    if not outputs:
+        return []
+
+    if _is_component_dict(result):
+        unknown = [c.name for c in result if c not in outputs]
+        if unknown:
+            raise OutputError(
+                f"listener {listener.name} returned a value for {', '.join(unknown)}, "
+                "which is not among its outputs"
+            )
+        return [_change(listener, c, v) for c, v in result.items()]
+
+    if len(outputs) == 1:
+        return [_change(listener, outputs[0], result)]
+
+    if not isinstance(result, (tuple, list)) or len(result) != len(outputs):
+        got = f"{len(result)} values" if isinstance(result, (tuple, list)) else "1 value"
+        raise OutputError(
+            f"listener {listener.name} returned {got} for {len(outputs)} outputs; "
+            f"return a tuple of {len(outputs)} or a dict keyed by component"
+        )
+    return [_change(listener, c, v) for c, v in zip(outputs, result, strict=True)]
+
+
+def _is_component_dict(result: Any) -> bool:
+    return (
+        isinstance(result, dict)
+        and bool(result)
+        and all(isinstance(k, Component) for k in result)
+    )
+
+
+def _change(listener: Listener, component: Component, value: Any) -> OutputChange:
+    if is_update(value):
+        props = {k: v for k, v in value.items() if k != UPDATE_MARK}
+    elif isinstance(value, Component) and type(value) is type(component):
+        props = {k: getattr(value, k) for k in value.explicit if hasattr(value, k)}
+    else:
+        props = {"value": value}
+
+    allowed = component.updatable_props()
+    unknown = sorted(set(props) - allowed)
+    if unknown:
+        raise OutputError(
+            f"listener {listener.name} set {', '.join(unknown)} on {component.name}, "
+            f"which has no such property; it has {', '.join(sorted(allowed))}"
+        )
+    if "value" in props and listener.postprocess:
+        try:
+            props["value"] = component.postprocess(props["value"])
+        except (ValueError, TypeError, OSError) as exc:
+            raise OutputError(f"listener {listener.name}: {exc}") from exc
+    return component, props

@@ -1,0 +1,380 @@
+"""The scheduler: admits triggers, queues them by concurrency group, runs them.
+
+One scheduler serves every session of an app. It enforces, whichever client
+a trigger comes from:
+
+* ``trigger_mode`` per session and listener, through a *slot*: the live
+  events of one listener for one session. ``once`` refuses a trigger while
+  the slot holds any; ``multiple`` admits all; ``always_last`` keeps at most
+  one waiting event, replaced by each newer trigger, run after the running one.
+* concurrency groups: a group runs at most its limit of events at a time,
+  across sessions, served in arrival order.
+* ``queue(max_size=…)``: a trigger beyond it is refused.
+* ``cancels=``: queued events leave the queue, running ones are cancelled.
+* ``batch=True``: queued events of one listener run as one call.
+* ``.then/.success/.failure`` chains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from reactive_blocks.declaration import Listener
+from reactive_blocks.errors import Error
+from reactive_blocks.graph import Graph
+from reactive_blocks.log import scheduler_logger as log
+from reactive_blocks.scheduler._event import Event, EventOwner, Outcome
+from reactive_blocks.scheduler._executor import Executor
+from reactive_blocks.scheduler._outputs import OutputError, output_changes
+
+Entry = list  # a one-item list holding a queued Event, or None once it left
+
+
+class _Group:
+    """A concurrency group: its limit, its running count and its queue."""
+
+    __slots__ = ("limit", "name", "queue", "queued", "running")
+
+    def __init__(self, name: str, limit: int | None) -> None:
+        self.name = name
+        self.limit = limit
+        self.running = 0
+        self.queued = 0
+        self.queue: deque[Entry] = deque()
+
+    def has_room(self) -> bool:
+        return self.limit is None or self.running < self.limit
+
+
+class Scheduler:
+    """Runs listener events for every session of one app.
+
+    Args:
+        graph: The app's listener graph.
+        executor: Where functions run.
+        max_size: The most events queued at once, over all groups; None for no limit.
+        clock: Returns seconds; injectable so time-dependent behaviour is testable.
+    """
+
+    def __init__(
+        self,
+        graph: Graph,
+        executor: Executor,
+        *,
+        max_size: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.graph = graph
+        self.executor = executor
+        self.max_size = max_size
+        self.clock = clock
+        self._groups = {
+            name: _Group(name, limit) for name, limit in graph.groups.limits.items()
+        }
+        self._slots: dict[tuple[str, int], list[Event]] = {}
+        self._owned: dict[str, set[Event]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._queued_total = 0
+
+    # -- admission -----------------------------------------------------------
+
+    def submit(
+        self,
+        owner: EventOwner,
+        listener: Listener,
+        *,
+        ref: Any = None,
+        inputs: list[Any] | None = None,
+        depth: int = 0,
+        path: tuple[int, ...] = (),
+    ) -> Event:
+        """Admit one trigger of ``listener`` for ``owner``.
+
+        The returned event has already reported its first stage, or its
+        terminal message when refused.
+        """
+        event = Event(owner, listener, ref=ref, inputs=inputs, depth=depth, path=path)
+        slot = self._slots.setdefault((owner.key, listener.id), [])
+
+        if listener.trigger_mode == "once" and slot:
+            return self._refuse(event, f"listener {listener.name} is already pending (trigger_mode='once')")
+        if listener.trigger_mode == "always_last" and slot and self._replace_waiting(slot, event):
+            self._cancel_targets(owner, listener)
+            return event
+        if listener.queue and self.max_size is not None and self._queued_total >= self.max_size:
+            return self._refuse(event, "the queue is full; try again in a moment")
+
+        slot.append(event)
+        self._owned.setdefault(owner.key, set()).add(event)
+        self._cancel_targets(owner, listener)
+
+        if listener.trigger_mode == "always_last" and any(e.stage == "running" for e in slot):
+            event.stage = "held"
+            owner.event_started(event, "queued", None)
+        elif not listener.queue:
+            self._start([event], None)
+        else:
+            self._enqueue(event)
+        return event
+
+    def _replace_waiting(self, slot: list[Event], event: Event) -> bool:
+        """Put ``event`` in the place of the slot's waiting event, if it has one."""
+        waiting = next((e for e in slot if e.stage in ("queued", "held")), None)
+        if waiting is None:
+            return False
+
+        slot[slot.index(waiting)] = event
+        owned = self._owned[event.owner.key]
+        owned.discard(waiting)
+        owned.add(event)
+        event.stage, event.entry, event.group = waiting.stage, waiting.entry, waiting.group
+        if waiting.entry is not None:
+            waiting.entry[0] = event
+        waiting.stage, waiting.entry = "ended", None
+
+        waiting.owner.event_ended(waiting, "refused", "replaced by a newer trigger (trigger_mode='always_last')", None)
+        event.owner.event_started(event, "queued", None)
+        return True
+
+    def _refuse(self, event: Event, reason: str) -> Event:
+        event.stage = "ended"
+        if log.isEnabledFor(10):
+            log.debug("session %s: refused %r: %s", event.owner.key, event, reason)
+        event.owner.event_ended(event, "refused", reason, None)
+        return event
+
+    def _enqueue(self, event: Event) -> None:
+        group = self._groups[self.graph.groups.group_of(event.listener.id)]
+        event.group = group.name
+        event.entry = [event]
+        group.queue.append(event.entry)
+        group.queued += 1
+        self._queued_total += 1
+        if group.has_room() and group.queued == 1:
+            self._dispatch(group)
+        else:
+            event.owner.event_started(event, "queued", group.queued - 1)
+            self._dispatch(group)
+
+    # -- running -------------------------------------------------------------
+
+    def _dispatch(self, group: _Group) -> None:
+        """Start queued events of ``group`` while it has room, oldest first."""
+        while group.has_room() and group.queue:
+            entry = group.queue.popleft()
+            event = entry[0]
+            if event is None:
+                continue
+            batch = [event]
+            if event.listener.batch:
+                batch.extend(self._take_batch_mates(group, event))
+            for member in batch:
+                self._leave_queue(group, member)
+            self._start(batch, group)
+
+    def _take_batch_mates(self, group: _Group, first: Event) -> list[Event]:
+        mates = []
+        for entry in group.queue:
+            if len(mates) + 1 >= first.listener.max_batch_size:
+                break
+            other = entry[0]
+            if other is not None and other.listener is first.listener:
+                mates.append(other)
+        return mates
+
+    def _leave_queue(self, group: _Group, event: Event) -> None:
+        if event.entry is not None:
+            event.entry[0] = None
+            event.entry = None
+            group.queued -= 1
+            self._queued_total -= 1
+
+    def _start(self, events: list[Event], group: _Group | None) -> None:
+        for event in events:
+            event.stage = "running"
+            event.owner.event_started(event, "running", None)
+        if group is not None:
+            group.running += 1
+
+        task = asyncio.get_running_loop().create_task(self._run(events, group))
+        for event in events:
+            event.task = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, events: list[Event], group: _Group | None) -> None:
+        listener = events[0].listener
+        outcome: Outcome = "done"
+        error: BaseException | None = None
+        try:
+            await self._call(listener, events)
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+        except Error as exc:
+            outcome, error = "error", exc
+        except Exception as exc:
+            outcome, error = "error", exc
+            log.error("listener %s raised", listener.name, exc_info=exc)
+        finally:
+            if group is not None:
+                group.running -= 1
+            for event in events:
+                if event.stage != "ended":
+                    self._finish(event, outcome, error)
+            if group is not None:
+                self._dispatch(group)
+
+    async def _call(self, listener: Listener, events: list[Event]) -> None:
+        arguments = [self._arguments(e) for e in events]
+        if listener.fn is None:
+            for event, args in zip(events, arguments, strict=True):
+                self._apply(event, tuple(args) if len(args) != 1 else args[0])
+            return
+
+        if listener.batch:
+            columns = [list(c) for c in zip(*arguments, strict=True)] if arguments[0] else []
+            result = await self.executor.call(listener.fn, columns)
+            for event, item in zip(events, _split_batch(listener, result, len(events)), strict=True):
+                self._apply(event, item)
+            return
+
+        event = events[0]
+        result = await self.executor.call(listener.fn, arguments[0])
+        if inspect.isgenerator(result) or inspect.isasyncgen(result):
+            await self._stream(event, result)
+        else:
+            self._apply(event, result)
+
+    async def _stream(self, event: Event, generator: Iterator[Any] | AsyncIterator[Any]) -> None:
+        """Apply every yield as a wave, and a returned value as the last one."""
+        try:
+            while True:
+                more, value = await self.executor.step(generator)
+                if not more:
+                    if value is not None:
+                        self._apply(event, value)
+                    return
+                self._apply(event, value)
+        except asyncio.CancelledError:
+            if isinstance(generator, AsyncIterator):
+                await asyncio.shield(self.executor.close(generator))
+            raise
+
+    def _arguments(self, event: Event) -> list[Any]:
+        listener = event.listener
+        values = event.inputs
+        if values is None:
+            values = event.owner.read_values(listener.inputs)
+        if listener.preprocess:
+            values = [c.preprocess(v) for c, v in zip(listener.inputs, values, strict=True)]
+        if listener.inputs_as_dict:
+            return [dict(zip(listener.inputs, values, strict=True))]
+        return list(values)
+
+    def _apply(self, event: Event, result: Any) -> None:
+        if event.stage != "running" or not event.owner.is_open:
+            return
+        changes = output_changes(event.listener, result)
+        event.owner.apply_outputs(event, changes)
+
+    def _finish(self, event: Event, outcome: Outcome, error: BaseException | None) -> None:
+        """End ``event``: free its slot, send its terminal message, run followers."""
+        event.stage = "ended"
+        owner = event.owner
+        slot = self._slots.get((owner.key, event.listener.id))
+        if slot is not None and event in slot:
+            slot.remove(event)
+            if not slot:
+                del self._slots[(owner.key, event.listener.id)]
+        owned = self._owned.get(owner.key)
+        if owned is not None:
+            owned.discard(event)
+
+        owner.event_ended(event, outcome, error, None)
+        if slot:
+            self._release_held(slot)
+        if owner.is_open:
+            self._run_followers(event, outcome)
+
+    def _release_held(self, slot: list[Event]) -> None:
+        held = next((e for e in slot if e.stage == "held"), None)
+        if held is not None and not any(e.stage == "running" for e in slot):
+            held.stage = "queued"
+            if held.listener.queue:
+                self._enqueue(held)
+            else:
+                self._start([held], None)
+
+    def _run_followers(self, event: Event, outcome: Outcome) -> None:
+        for kind, follower in self.graph.followers(event.listener.id):
+            if (
+                kind == "then"
+                or (kind == "success" and outcome == "done")
+                or (kind == "failure" and outcome == "error")
+            ):
+                self.submit(event.owner, follower, depth=event.depth, path=event.path)
+
+    # -- cancelling ----------------------------------------------------------
+
+    def _cancel_targets(self, owner: EventOwner, listener: Listener) -> None:
+        for target in listener.cancels:
+            for event in list(self._slots.get((owner.key, target), ())):
+                self.cancel(event)
+
+    def cancel(self, event: Event) -> None:
+        """Cancel one event: dequeue it, or stop it if running. Harmless twice."""
+        if event.stage in ("queued", "held"):
+            if event.entry is not None:
+                self._leave_queue(self._groups[event.group], event)
+            self._finish(event, "cancelled", None)
+        elif event.stage == "running" and event.task is not None:
+            batch_mates = [
+                e for e in self._owned_running_with(event.task) if e is not event
+            ]
+            if batch_mates:
+                self._finish(event, "cancelled", None)
+            else:
+                event.task.cancel()
+
+    def _owned_running_with(self, task: asyncio.Task[None]) -> list[Event]:
+        return [
+            e for events in self._owned.values() for e in events
+            if e.task is task and e.stage == "running"
+        ]
+
+    def end_owner(self, owner: EventOwner) -> None:
+        """Cancel everything a closed session has queued or running."""
+        for event in list(self._owned.pop(owner.key, ())):
+            self.cancel(event)
+
+    async def drain(self) -> None:
+        """Wait for every running task to finish (used at shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _split_batch(listener: Listener, result: Any, size: int) -> list[Any]:
+    """Per-caller results of a batch function: it returns one list per output."""
+    outputs = len(listener.outputs)
+    columns = [result] if outputs == 1 and not isinstance(result, tuple) else result
+    if not isinstance(columns, (tuple, list)) or len(columns) != max(outputs, 1):
+        raise OutputError(
+            f"batch listener {listener.name} must return a tuple of {outputs} lists, "
+            "one per output"
+        )
+    if outputs == 0:
+        return [None] * size
+    for column in columns:
+        if len(column) != size:
+            raise OutputError(
+                f"batch listener {listener.name} returned {len(column)} items for a "
+                f"batch of {size}"
+            )
+    if outputs == 1:
+        return list(columns[0])
+    return [tuple(column[i] for column in columns) for i in range(size)]
