@@ -1,0 +1,254 @@
+"""The asyncio Python client: one socket, the same protocol as the page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import mimetypes
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import websockets
+
+from reactive_blocks.errors import EventError, ProtocolError
+from reactive_blocks.log import client_logger as log
+from reactive_blocks.protocol import PROTOCOL_VERSION, Blob, decode_frame, encode_frame
+
+MAX_MESSAGE: Final = 16 * 1024 * 1024
+
+
+def handle_file(path: str | Path) -> Blob:
+    """Read a file to pass as an input, e.g. to an ``Image``."""
+    path = Path(path)
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return Blob(path.read_bytes(), mime)
+
+
+class AsyncClient:
+    """Drive an app from asyncio code over one WebSocket, as a tab would.
+
+    The client keeps a mirror of the session's values, updated by the
+    server's ``update`` messages.
+
+    Example:
+        >>> async with AsyncClient("http://127.0.0.1:7860/") as client:
+        ...     print(await client.predict("Abubakar", api_name="/welcome"))
+
+    Args:
+        url: The app's URL, as printed by ``launch()``.
+        headers: Extra HTTP headers for the socket's handshake (a login cookie).
+    """
+
+    def __init__(self, url: str, *, headers: dict[str, str] | None = None) -> None:
+        self.url = url
+        self.headers = headers or {}
+        self.session: str | None = None
+        self.config: dict[str, Any] = {}
+        self.values: dict[int, Any] = {}
+        self.props: dict[int, dict[str, Any]] = {}
+        self.errors: list[dict[str, Any]] = []
+        self._ws: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._refs = itertools.count(1)
+        self._waiters: dict[int, asyncio.Future[Any]] = {}
+        self._open_events: dict[int, Any] = {}
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    async def __aenter__(self) -> AsyncClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        """Open the socket, say hello, and read the app's config."""
+        self._ws = await websockets.connect(
+            _socket_url(self.url),
+            max_size=MAX_MESSAGE,
+            compression=None,
+            additional_headers=self.headers,
+        )
+        await self._ws.send(encode_frame({"type": "hello", "protocol": PROTOCOL_VERSION})[0].decode())
+        welcome = _first(await self._receive_frame())
+        if welcome.get("type") != "welcome":
+            await self._ws.close()
+            raise ProtocolError(welcome.get("code", "bad_message"), welcome.get("message", str(welcome)))
+
+        self.session = welcome["session"]
+        self.config = welcome["config"]
+        for key, block in self.config["blocks"].items():
+            self.props[int(key)] = dict(block["props"])
+            if "value" in block["props"]:
+                self.values[int(key)] = block["props"]["value"]
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+
+    async def close(self) -> None:
+        """Close the socket cleanly; the server ends the session."""
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+
+    # -- finding things --------------------------------------------------------
+
+    def component(self, *, label: str | None = None, elem_id: str | None = None,
+                  kind: str | None = None) -> int:
+        """The id of the one block matching every given criterion."""
+        found = [
+            int(key)
+            for key, block in self.config["blocks"].items()
+            if (label is None or block["props"].get("label") == label)
+            and (elem_id is None or block["props"].get("elem_id") == elem_id)
+            and (kind is None or block["type"] == kind)
+        ]
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} blocks match label={label!r} elem_id={elem_id!r} kind={kind!r}")
+        return found[0]
+
+    # -- acting -------------------------------------------------------------------
+
+    async def predict(self, *inputs: Any, api_name: str | None = None,
+                      listener: int | None = None) -> Any:
+        """Run a listener with these inputs and return its outputs.
+
+        One output is returned as is, several as a tuple, like gradio_client.
+
+        Raises:
+            EventError: the run ended with an error, was cancelled or refused.
+            ProtocolError: the server could not use the request.
+        """
+        message: dict[str, Any] = {"type": "call", "inputs": [_wire(v) for v in inputs]}
+        if api_name is not None:
+            message["api_name"] = api_name
+        elif listener is not None:
+            message["listener"] = listener
+        else:
+            raise ValueError("predict() needs api_name= or listener=")
+
+        end = await self._request(message)
+        if end["outcome"] != "done":
+            raise EventError(end["outcome"], end.get("message", ""))
+        outputs = end.get("outputs", [])
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    async def set(self, block_id: int, value: Any) -> None:
+        """Edit a value as a user would; listeners it fires run on the server."""
+        self.values[block_id] = value
+        await self._send({"type": "set", "id": block_id, "value": _wire(value)})
+
+    async def trigger(self, block_id: int, event: str) -> None:
+        """Fire ``event`` on a block, as a click or Enter would."""
+        await self._send({"type": "trigger", "id": block_id, "event": event, "ref": next(self._refs)})
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the server handled everything sent and no run is open."""
+        await self._request({"type": "ping"}, timeout=timeout)
+        await asyncio.wait_for(self._quiet.wait(), timeout)
+
+    # -- the socket ---------------------------------------------------------------
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        data, binary = encode_frame(message)
+        await self._ws.send(data if binary else data.decode())
+
+    async def _request(self, message: dict[str, Any], timeout: float | None = None) -> Any:
+        ref = next(self._refs)
+        message["ref"] = ref
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters[ref] = future
+        try:
+            await self._send(message)
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._waiters.pop(ref, None)
+
+    async def _receive_frame(self) -> list[dict[str, Any]]:
+        data = await self._ws.recv()
+        frame = decode_frame(data, isinstance(data, bytes))
+        return frame if isinstance(frame, list) else [frame]
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                for message in await self._receive_frame():
+                    self._handle(message)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            failure = ConnectionError("the connection closed")
+            for future in self._waiters.values():
+                if not future.done():
+                    future.set_exception(failure)
+            self._open_events.clear()
+            self._quiet.set()
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "update":
+            for change in message["changes"]:
+                self._apply(change)
+        elif kind == "event":
+            self._open_events[message["event"]] = message.get("ref")
+            self._quiet.clear()
+        elif kind == "end":
+            self._open_events.pop(message["event"], None)
+            self._resolve(message.get("ref"), message)
+            if not self._open_events:
+                self._quiet.set()
+        elif kind == "pong":
+            self._resolve(message.get("ref"), message)
+        elif kind == "error":
+            self.errors.append(message)
+            log.debug("server error: %s", message)
+            waiter = self._waiters.get(message.get("ref"))  # type: ignore[arg-type]
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(ProtocolError(message["code"], message["message"]))
+
+    def _apply(self, change: list[Any]) -> None:
+        block_id, prop, value = change[0], change[1], change[2]
+        current = self.values.get(block_id) if prop == "value" else self.props[block_id].get(prop)
+        if len(change) == 4 and change[3] == "append":
+            value = (current or "") + value
+        if prop == "value":
+            self.values[block_id] = value
+        self.props.setdefault(block_id, {})[prop] = value
+
+    def _resolve(self, ref: Any, message: dict[str, Any]) -> None:
+        future = self._waiters.get(ref)
+        if future is not None and not future.done():
+            future.set_result(message)
+
+
+def _socket_url(url: str) -> str:
+    parts = urlsplit(url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    path = parts.path.rstrip("/") + "/ws"
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def _wire(value: Any) -> Any:
+    """Inputs as the protocol carries them: paths and arrays of images as blobs."""
+    if isinstance(value, Path):
+        return handle_file(value)
+    if isinstance(value, bytes):
+        return Blob(value, "application/octet-stream")
+    if type(value).__module__.startswith(("numpy", "PIL")):
+        import io
+
+        import numpy as np
+        import PIL.Image
+
+        image = PIL.Image.fromarray(value) if isinstance(value, np.ndarray) else value
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return Blob(buffer.getvalue(), "image/png")
+    return value
+
+
+def _first(frame: list[dict[str, Any]]) -> dict[str, Any]:
+    return frame[0] if frame else {}

@@ -1,0 +1,113 @@
+"""The outbox: one per session, everything the session sends goes through it.
+
+Messages and changes put in during one loop tick leave as one frame. While
+the socket is busy sending, changes keep arriving and *collapse*: a newer
+value of one block property replaces the waiting one, and appends to a
+string merge, so a slow client costs memory bounded by the app's state and
+still ends on the right values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from reactive_blocks.log import session_logger as log
+from reactive_blocks.protocol import encode_frame
+
+Send = Callable[[bytes, bool], Awaitable[None]]
+
+
+class Outbox:
+    """Coalescing, ordered sending for one session.
+
+    A frame is ``[messages put before the first change..., one update with
+    every change, messages put after]``: a terminal message always follows
+    the changes of its event.
+
+    Args:
+        send: Sends one encoded frame; the bool says whether it is binary.
+    """
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._head: list[dict[str, Any]] = []
+        self._tail: list[dict[str, Any]] = []
+        self._changes: dict[tuple[int, str], list[Any]] = {}
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+
+    def put(self, message: dict[str, Any]) -> None:
+        """Queue one message, after everything put before it."""
+        (self._tail if self._changes else self._head).append(message)
+        self._wake.set()
+
+    def change(self, block_id: int, prop: str, value: Any, previous: Any) -> None:
+        """Queue a new value of one block property; ``previous`` is the old one.
+
+        A string that grows from ``previous`` travels as an append of the new
+        text only, so streaming n tokens costs O(n) bytes on the wire.
+        """
+        key = (block_id, prop)
+        pending = self._changes.get(key)
+        if _is_append(previous, value):
+            suffix = value[len(previous) :]
+            if pending is None:
+                self._changes[key] = [block_id, prop, suffix, "append"]
+            elif len(pending) == 4:
+                pending[2] += suffix
+            else:
+                pending[2] = value
+        else:
+            self._changes[key] = [block_id, prop, value]
+        self._wake.set()
+
+    def pending(self) -> int:
+        """How many messages and changes wait to be sent."""
+        return len(self._head) + len(self._tail) + len(self._changes)
+
+    async def close(self, *, flush: bool = False) -> None:
+        """Stop sending; with ``flush``, send what waits first."""
+        self._closed = True
+        self._wake.set()
+        if not flush:
+            self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._writer
+
+    def _take(self) -> list[dict[str, Any]]:
+        frame = self._head
+        if self._changes:
+            frame.append({"type": "update", "changes": list(self._changes.values())})
+            frame.extend(self._tail)
+            self._changes = {}
+            self._tail = []
+        self._head = []
+        return frame
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            frame = self._take()
+            if frame:
+                data, binary = encode_frame(frame)
+                try:
+                    await self._send(data, binary)
+                except (ConnectionError, RuntimeError) as exc:
+                    log.debug("outbox: socket gone (%s); dropping frames", exc)
+                    return
+            if self._closed and not self.pending():
+                return
+
+
+def _is_append(previous: Any, value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and isinstance(previous, str)
+        and 0 < len(previous) < len(value)
+        and value.startswith(previous)
+    )

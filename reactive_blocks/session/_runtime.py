@@ -1,0 +1,65 @@
+"""The runtime of one served app: its graph, scheduler and live sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable
+
+from reactive_blocks.declaration import AppSpec
+from reactive_blocks.graph import Graph
+from reactive_blocks.scheduler import Executor, LocalExecutor, Scheduler
+from reactive_blocks.session._outbox import Send
+from reactive_blocks.session._session import Session
+
+
+class Runtime:
+    """Everything one app needs at run time, below the transport.
+
+    Sessions are kept by id so that later transports can find a session by
+    what the client proves, not by which socket it came on.
+
+    Args:
+        spec: The app description.
+        executor: Where listener functions run; a ``LocalExecutor`` if None.
+        show_error: Whether error messages of user functions reach the page.
+        max_threads: Threads of the default executor.
+        clock: Injectable time source for the scheduler.
+    """
+
+    def __init__(
+        self,
+        spec: AppSpec,
+        *,
+        executor: Executor | None = None,
+        show_error: bool = False,
+        max_threads: int = 40,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.spec = spec
+        self.graph = Graph(spec)
+        self.executor = executor or LocalExecutor(max_threads)
+        self.scheduler = Scheduler(
+            self.graph, self.executor, max_size=spec.queue.max_size, clock=clock
+        )
+        self.show_error = show_error
+        self.sessions: dict[str, Session] = {}
+
+    def open_session(self, send: Send) -> Session:
+        """Mint a session for a new connection; the id is never the client's."""
+        key = secrets.token_urlsafe(16)
+        session = Session(key, self, send)
+        self.sessions[key] = session
+        return session
+
+    def forget(self, session: Session) -> None:
+        """Drop a closed session."""
+        self.sessions.pop(session.key, None)
+
+    async def close(self) -> None:
+        """End every session (unload fires for each), then stop the executor."""
+        await asyncio.gather(
+            *(s.close() for s in list(self.sessions.values())), return_exceptions=True
+        )
+        self.executor.shutdown()

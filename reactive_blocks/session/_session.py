@@ -1,0 +1,326 @@
+"""A session: one connected tab's values, events and outbox."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from reactive_blocks.declaration import Component, Listener
+from reactive_blocks.errors import Error, ProtocolError
+from reactive_blocks.log import session_logger as log
+from reactive_blocks.protocol import PROTOCOL_VERSION
+from reactive_blocks.scheduler import Event, Outcome, OutputChange, Stage
+from reactive_blocks.session._outbox import Outbox, Send
+
+if TYPE_CHECKING:
+    from reactive_blocks.session._runtime import Runtime
+
+#: Change waves one user action may cause before propagation stops as a loop.
+MAX_WAVES: Final = 32
+
+GENERIC_ERROR: Final = "Error in the app's function (the server log has details)."
+
+State = Literal["open", "closing", "closed"]
+
+
+class Session:
+    """The server's copy of one tab: values, props, running events, outbox.
+
+    Values live here, not in the page: the page sends a value when the user
+    edits it, and listeners read their inputs from the session. Only what
+    differs from the app's initial values is stored, so an idle session
+    costs a few small objects.
+
+    The session moves ``open → closing → closed`` once; ``close()`` runs
+    its teardown exactly once however the connection ended.
+    """
+
+    def __init__(self, key: str, runtime: Runtime, send: Send) -> None:
+        self.key = key
+        self.runtime = runtime
+        self.state: State = "open"
+        self.outbox = Outbox(send)
+        self._values: dict[int, Any] = {}
+        self._props: dict[tuple[int, str], Any] = {}
+        self._event_ids = itertools.count(1)
+        self._call_outputs: dict[int, list[Any]] = {}
+
+    # -- lifecycle -----------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    def start(self) -> None:
+        """Send the welcome, then fire the app's ``load`` listeners."""
+        self.outbox.put(
+            {
+                "type": "welcome",
+                "protocol": PROTOCOL_VERSION,
+                "session": self.key,
+                "config": self.runtime.spec.config,
+            }
+        )
+        graph = self.runtime.graph
+        for listener in graph.fired_by(graph.root_id, "load"):
+            self.runtime.scheduler.submit(self, listener)
+
+    async def close(self) -> None:
+        """End the session: cancel its events, run ``unload`` once, stop sending."""
+        if self.state != "open":
+            return
+        self.state = "closing"
+
+        self.runtime.scheduler.end_owner(self)
+        await self._run_unload()
+        await self.outbox.close()
+
+        self.state = "closed"
+        self.runtime.forget(self)
+        log.debug("session %s closed", self.key)
+
+    async def _run_unload(self) -> None:
+        graph = self.runtime.graph
+        for listener in graph.fired_by(graph.root_id, "unload"):
+            if listener.fn is None:
+                continue
+            try:
+                await self.runtime.executor.call(listener.fn, [])
+            except Exception as exc:
+                log.error("unload listener %s raised", listener.name, exc_info=exc)
+
+    # -- messages from the client -------------------------------------------
+
+    def receive(self, message: Any) -> None:
+        """Handle one decoded client message.
+
+        Raises:
+            ProtocolError: naming what is wrong; the session carries on.
+        """
+        if not isinstance(message, dict):
+            raise ProtocolError("bad_message", "a message must be a JSON object")
+        kind = message.get("type")
+        ref = message.get("ref")
+        if kind == "set":
+            self._receive_set(message)
+        elif kind == "trigger":
+            self._receive_trigger(message, ref)
+        elif kind == "call":
+            self._receive_call(message, ref)
+        elif kind == "ping":
+            self.outbox.put({"type": "pong", "ref": ref})
+        elif kind == "hello":
+            raise ProtocolError("bad_message", "'hello' is only the first message")
+        else:
+            raise ProtocolError("bad_message", f"unknown message type {kind!r}")
+
+    def _receive_set(self, message: dict[str, Any]) -> None:
+        component = self._component(message)
+        if "value" not in message:
+            raise ProtocolError("bad_message", "'set' needs a 'value'")
+        if not self.prop(component.id, "interactive"):
+            raise ProtocolError("not_interactive", f"{component.name} is not editable")
+        try:
+            value = component.validate(message["value"])
+        except ValueError as exc:
+            raise ProtocolError("bad_value", str(exc)) from None
+
+        previous = self.value(component.id)
+        if previous == value:
+            return
+        self._values[component.id] = value
+        fired = self._listeners_of([component.id], component.user_events(previous, value))
+        self._submit_wave(fired, depth=0, path=(component.id,))
+
+    def _receive_trigger(self, message: dict[str, Any], ref: Any) -> None:
+        block_id = message.get("id")
+        event = message.get("event")
+        if not isinstance(block_id, int) or isinstance(block_id, bool):
+            raise ProtocolError("bad_message", "'trigger' needs an integer 'id'")
+        if not isinstance(event, str):
+            raise ProtocolError("bad_message", "'trigger' needs a string 'event'")
+        if block_id not in self.runtime.spec.blocks:
+            raise ProtocolError("unknown_component", f"no block with id {block_id}")
+        if event in ("change", "input", "load", "unload"):
+            raise ProtocolError("bad_message", f"'{event}' is fired by the server, not sent")
+        if not self.prop(block_id, "visible") or self.prop(block_id, "interactive") is False:
+            raise ProtocolError("not_interactive", f"block {block_id} is not interactive")
+
+        for listener in self.runtime.graph.fired_by(block_id, event):
+            self.runtime.scheduler.submit(self, listener, ref=ref)
+
+    def _receive_call(self, message: dict[str, Any], ref: Any) -> None:
+        listener = self._called_listener(message)
+        inputs = message.get("inputs", [])
+        if not isinstance(inputs, list):
+            raise ProtocolError("bad_message", "'call' needs 'inputs' as a list")
+        if len(inputs) != len(listener.inputs):
+            raise ProtocolError(
+                "bad_value",
+                f"listener {listener.name} takes {len(listener.inputs)} inputs, got {len(inputs)}",
+            )
+        try:
+            values = [c.validate(v) for c, v in zip(listener.inputs, inputs, strict=True)]
+        except ValueError as exc:
+            raise ProtocolError("bad_value", str(exc)) from None
+        self.runtime.scheduler.submit(self, listener, ref=ref, inputs=values)
+
+    def _called_listener(self, message: dict[str, Any]) -> Listener:
+        graph = self.runtime.graph
+        if "api_name" in message:
+            name = message["api_name"]
+            listener = graph.by_api_name(name) if isinstance(name, str) else None
+            if listener is None:
+                raise ProtocolError("unknown_listener", f"no listener with api_name {name!r}")
+            return listener
+        listener_id = message.get("listener")
+        listener = graph.listener(listener_id) if isinstance(listener_id, int) else None
+        if listener is None or listener.api_name is None:
+            raise ProtocolError(
+                "unknown_listener", f"no listener {listener_id!r} open to calls"
+            )
+        return listener
+
+    def _component(self, message: dict[str, Any]) -> Component:
+        block_id = message.get("id")
+        if not isinstance(block_id, int) or isinstance(block_id, bool):
+            raise ProtocolError("bad_message", f"'{message.get('type')}' needs an integer 'id'")
+        component = self.runtime.spec.components.get(block_id)
+        if component is None:
+            raise ProtocolError("unknown_component", f"no component with id {block_id}")
+        return component
+
+    # -- values ---------------------------------------------------------------
+
+    def value(self, block_id: int) -> Any:
+        """The session's current wire value of a component."""
+        try:
+            return self._values[block_id]
+        except KeyError:
+            return self.runtime.spec.initial_values.get(block_id)
+
+    def prop(self, block_id: int, name: str) -> Any:
+        """The session's current value of a block property."""
+        try:
+            return self._props[(block_id, name)]
+        except KeyError:
+            return self.runtime.spec.config["blocks"][str(block_id)]["props"].get(name)
+
+    # -- EventOwner ------------------------------------------------------------
+
+    def next_event_id(self) -> int:
+        return next(self._event_ids)
+
+    def read_values(self, components: tuple[Component, ...]) -> list[Any]:
+        return [self.value(c.id) for c in components]
+
+    def apply_outputs(self, event: Event, changes: list[OutputChange]) -> None:
+        """Apply one wave of outputs, then fire ``change`` for what really changed."""
+        changed: list[int] = []
+        for component, props in changes:
+            for name, new in props.items():
+                if self._set(component.id, name, new) and name == "value":
+                    changed.append(component.id)
+        if event.inputs is not None:
+            self._call_outputs[event.id] = self.read_values(event.listener.outputs)
+        if changed:
+            fired = self._listeners_of(changed, ("change",))
+            self._submit_wave(fired, depth=event.depth + 1, path=(*event.path, *changed))
+
+    def _set(self, block_id: int, name: str, new: Any) -> bool:
+        old = self.value(block_id) if name == "value" else self.prop(block_id, name)
+        if _same(old, new):
+            return False
+        if name == "value":
+            self._values[block_id] = new
+        else:
+            self._props[(block_id, name)] = new
+        self.outbox.change(block_id, name, new, old)
+        return True
+
+    def _listeners_of(self, block_ids: list[int], events: tuple[str, ...]) -> list[Listener]:
+        fired: dict[int, Listener] = {}
+        graph = self.runtime.graph
+        for block_id in block_ids:
+            for event in events:
+                for listener in graph.fired_by(block_id, event):
+                    fired.setdefault(listener.id, listener)
+        return list(fired.values())
+
+    def _submit_wave(self, fired: list[Listener], *, depth: int, path: tuple[int, ...]) -> None:
+        """Submit the listeners one wave fired, each once, after it settled."""
+        if not fired:
+            return
+        if depth > MAX_WAVES:
+            self._report_loop(path)
+            return
+        for listener in fired:
+            self.runtime.scheduler.submit(self, listener, depth=depth, path=path)
+
+    def _report_loop(self, path: tuple[int, ...]) -> None:
+        components = self.runtime.spec.components
+        looping = list(dict.fromkeys(path[-MAX_WAVES:]))
+        names = ", ".join(components[i].name for i in looping if i in components)
+        message = (
+            f"change propagation did not settle after {MAX_WAVES} waves: {names} keep "
+            "changing each other; stop the loop by returning the current value when "
+            "nothing needs to change"
+        )
+        log.warning("session %s: %s", self.key, message)
+        self.outbox.put({"type": "error", "code": "propagation_loop", "message": message})
+
+    def event_started(self, event: Event, stage: Stage, position: int | None) -> None:
+        message: dict[str, Any] = {
+            "type": "event",
+            "event": event.id,
+            "listener": event.listener.id,
+            "stage": stage,
+        }
+        if event.ref is not None:
+            message["ref"] = event.ref
+        if position is not None:
+            message["position"] = position
+        self.outbox.put(message)
+
+    def event_ended(
+        self,
+        event: Event,
+        outcome: Outcome,
+        error: BaseException | str | None,
+        outputs: list[Any] | None,
+    ) -> None:
+        outputs = self._call_outputs.pop(event.id, outputs)
+        if not self.is_open:
+            return
+        message: dict[str, Any] = {"type": "end", "event": event.id, "outcome": outcome}
+        if event.ref is not None:
+            message["ref"] = event.ref
+        if error is not None:
+            message["message"] = self._error_text(error)
+        if event.inputs is not None and outcome == "done":
+            message["outputs"] = outputs if outputs is not None else []
+        self.outbox.put(message)
+
+    def _error_text(self, error: BaseException | str) -> str:
+        if isinstance(error, str):
+            return error
+        if isinstance(error, Error):
+            return error.message
+        if self.runtime.show_error:
+            return f"{type(error).__name__}: {error}"
+        return GENERIC_ERROR
+
+    def protocol_error(self, error: ProtocolError, ref: Any = None) -> None:
+        """Tell the client a message of its could not be used."""
+        log.warning("session %s: %s: %s", self.key, error.code, error)
+        message: dict[str, Any] = {"type": "error", "code": error.code, "message": str(error)}
+        if ref is not None:
+            message["ref"] = ref
+        self.outbox.put(message)
+
+
+def _same(old: Any, new: Any) -> bool:
+    try:
+        return bool(old == new) and type(old) is type(new)
+    except (ValueError, TypeError):
+        return False

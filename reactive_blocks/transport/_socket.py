@@ -1,0 +1,136 @@
+"""The WebSocket of one tab: the hello, then messages in, frames out."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Final
+
+from aiohttp import WSMsgType, web
+
+from reactive_blocks.errors import ProtocolError
+from reactive_blocks.log import transport_logger as log
+from reactive_blocks.protocol import PROTOCOL_VERSION, decode_frame, encode_frame
+from reactive_blocks.session import Runtime, Session
+
+HELLO_TIMEOUT: Final = 10.0
+
+
+@dataclass(frozen=True)
+class SocketLimits:
+    """Per-socket limits, documented in docs/protocol.md.
+
+    Attributes:
+        max_message: Bytes in one message; larger closes the socket (1009).
+        rate: Messages per second a socket may send, sustained.
+        burst: Messages a socket may send at once above the rate.
+        heartbeat: Seconds between server pings; a peer silent for longer
+            is taken as gone.
+    """
+
+    max_message: int = 16 * 1024 * 1024
+    rate: float = 2000.0
+    burst: float = 4000.0
+    heartbeat: float = 20.0
+
+
+class _RateLimit:
+    """A token bucket: ``rate`` tokens a second, holding at most ``burst``."""
+
+    __slots__ = ("burst", "last", "rate", "tokens")
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.last = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+async def serve_socket(
+    request: web.Request, runtime: Runtime, limits: SocketLimits
+) -> web.WebSocketResponse:
+    """Serve one tab's socket until it closes, then end its session."""
+    ws = web.WebSocketResponse(
+        max_msg_size=limits.max_message,
+        heartbeat=limits.heartbeat,
+        compress=False,
+        decode_text=False,
+    )
+    await ws.prepare(request)
+    if not await _receive_hello(ws):
+        await ws.close()
+        return ws
+
+    async def send(data: bytes, binary: bool) -> None:
+        await ws.send_frame(data, WSMsgType.BINARY if binary else WSMsgType.TEXT)
+
+    session = runtime.open_session(send)
+    request.app.setdefault("sockets", set()).add(ws)
+    log.debug("session %s opened from %s", session.key, request.remote)
+    try:
+        session.start()
+        await _receive_loop(ws, session, _RateLimit(limits.rate, limits.burst))
+    finally:
+        request.app["sockets"].discard(ws)
+        await session.close()
+    return ws
+
+
+async def _receive_hello(ws: web.WebSocketResponse) -> bool:
+    try:
+        msg = await ws.receive(timeout=HELLO_TIMEOUT)
+    except asyncio.TimeoutError:
+        await _send_error(ws, "bad_message", "no 'hello' within 10 seconds")
+        return False
+    if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+        return False
+    try:
+        hello = decode_frame(msg.data, msg.type == WSMsgType.BINARY)
+    except ProtocolError as exc:
+        await _send_error(ws, exc.code, str(exc))
+        return False
+
+    if not isinstance(hello, dict) or hello.get("type") != "hello":
+        await _send_error(ws, "bad_message", "the first message must be 'hello'")
+        return False
+    if hello.get("protocol") != PROTOCOL_VERSION:
+        await _send_error(
+            ws,
+            "protocol_mismatch",
+            f"server speaks protocol {PROTOCOL_VERSION}, client sent "
+            f"{hello.get('protocol')!r}; reload the page",
+        )
+        return False
+    return True
+
+
+async def _receive_loop(ws: web.WebSocketResponse, session: Session, rate: _RateLimit) -> None:
+    async for msg in ws:
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            continue
+        ref = None
+        try:
+            if not rate.allow():
+                raise ProtocolError("rate_limited", "too many messages; slow down")
+            message = decode_frame(msg.data, msg.type == WSMsgType.BINARY)
+            ref = message.get("ref") if isinstance(message, dict) else None
+            session.receive(message)
+        except ProtocolError as exc:
+            session.protocol_error(exc, ref)
+        except Exception:
+            log.exception("session %s: failed to handle a message", session.key)
+            session.protocol_error(ProtocolError("internal", "the server failed on this message"), ref)
+
+
+async def _send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:
+    data, _ = encode_frame([{"type": "error", "code": code, "message": message}])
+    await ws.send_frame(data, WSMsgType.TEXT)
