@@ -72,11 +72,15 @@ class AsyncClient:
             compression=None,
             additional_headers=self.headers,
         )
-        await self._ws.send(encode_frame({"type": "hello", "protocol": PROTOCOL_VERSION})[0].decode())
+        await self._ws.send(
+            encode_frame({"type": "hello", "protocol": PROTOCOL_VERSION})[0].decode()
+        )
         welcome = _first(await self._receive_frame())
         if welcome.get("type") != "welcome":
             await self._ws.close()
-            raise ProtocolError(welcome.get("code", "bad_message"), welcome.get("message", str(welcome)))
+            raise ProtocolError(
+                welcome.get("code", "bad_message"), welcome.get("message", str(welcome))
+            )
 
         self.session = welcome["session"]
         self.config = welcome["config"]
@@ -96,8 +100,13 @@ class AsyncClient:
 
     # -- finding things --------------------------------------------------------
 
-    def component(self, *, label: str | None = None, elem_id: str | None = None,
-                  kind: str | None = None) -> int:
+    def component(
+        self,
+        *,
+        label: str | None = None,
+        elem_id: str | None = None,
+        kind: str | None = None,
+    ) -> int:
         """The id of the one block matching every given criterion."""
         found = [
             int(key)
@@ -107,13 +116,16 @@ class AsyncClient:
             and (kind is None or block["type"] == kind)
         ]
         if len(found) != 1:
-            raise LookupError(f"{len(found)} blocks match label={label!r} elem_id={elem_id!r} kind={kind!r}")
+            raise LookupError(
+                f"{len(found)} blocks match label={label!r} elem_id={elem_id!r} kind={kind!r}"
+            )
         return found[0]
 
     # -- acting -------------------------------------------------------------------
 
-    async def predict(self, *inputs: Any, api_name: str | None = None,
-                      listener: int | None = None) -> Any:
+    async def predict(
+        self, *inputs: Any, api_name: str | None = None, listener: int | None = None
+    ) -> Any:
         """Run a listener with these inputs and return its outputs.
 
         One output is returned as is, several as a tuple, like gradio_client.
@@ -143,7 +155,9 @@ class AsyncClient:
 
     async def trigger(self, block_id: int, event: str) -> None:
         """Fire ``event`` on a block, as a click or Enter would."""
-        await self._send({"type": "trigger", "id": block_id, "event": event, "ref": next(self._refs)})
+        await self._send(
+            {"type": "trigger", "id": block_id, "event": event, "ref": next(self._refs)}
+        )
 
     async def settle(self, timeout: float = 30.0) -> None:
         """Wait until the server handled everything sent and no run is open."""
@@ -156,7 +170,9 @@ class AsyncClient:
         data, binary = encode_frame(message)
         await self._ws.send(data if binary else data.decode())
 
-    async def _request(self, message: dict[str, Any], timeout: float | None = None) -> Any:
+    async def _request(
+        self, message: dict[str, Any], timeout: float | None = None
+    ) -> Any:
         ref = next(self._refs)
         message["ref"] = ref
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -211,7 +227,11 @@ class AsyncClient:
 
     def _apply(self, change: list[Any]) -> None:
         block_id, prop, value = change[0], change[1], change[2]
-        current = self.values.get(block_id) if prop == "value" else self.props[block_id].get(prop)
+        current = (
+            self.values.get(block_id)
+            if prop == "value"
+            else self.props[block_id].get(prop)
+        )
         if len(change) == 4 and change[3] == "append":
             value = (current or "") + value
         if prop == "value":

@@ -30,7 +30,9 @@ class Client:
 
     def __init__(self, url: str, *, headers: dict[str, str] | None = None) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="reactive_blocks-client", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="reactive_blocks-client", daemon=True
+        )
         self._thread.start()
         self.aio = AsyncClient(url, headers=headers)
         try:
@@ -59,9 +61,13 @@ class Client:
         """The id of the one block matching ``label=``, ``elem_id=``, ``kind=``."""
         return self.aio.component(**criteria)
 
-    def predict(self, *inputs: Any, api_name: str | None = None, listener: int | None = None) -> Any:
+    def predict(
+        self, *inputs: Any, api_name: str | None = None, listener: int | None = None
+    ) -> Any:
         """Run a listener with these inputs and return its outputs."""
-        return self._run(self.aio.predict(*inputs, api_name=api_name, listener=listener))
+        return self._run(
+            self.aio.predict(*inputs, api_name=api_name, listener=listener)
+        )
 
     def set(self, block_id: int, value: Any) -> None:
         """Edit a value as a user would."""

@@ -7,7 +7,15 @@ it into the immutable ``AppSpec`` the lower runtime layers serve.
 from reactive_blocks.declaration._block import Block, BlockContext
 from reactive_blocks.declaration._blocks import Blocks
 from reactive_blocks.declaration._component import Component
-from reactive_blocks.declaration._layouts import Accordion, Column, Group, Row, Tab, TabItem, Tabs
+from reactive_blocks.declaration._layouts import (
+    Accordion,
+    Column,
+    Group,
+    Row,
+    Tab,
+    TabItem,
+    Tabs,
+)
 from reactive_blocks.declaration._listeners import (
     Dependency,
     EventListener,

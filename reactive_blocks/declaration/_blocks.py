@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from reactive_blocks.declaration import _context
 from reactive_blocks.declaration._block import BlockContext
-from reactive_blocks.declaration._listeners import Dependency, Listener, declare_listener
+from reactive_blocks.declaration._listeners import (
+    Dependency,
+    Listener,
+    declare_listener,
+)
 from reactive_blocks.declaration._spec import AppSpec, PageOptions, QueueOptions
 from reactive_blocks.errors import DeclarationError, NotSupportedError
 
@@ -108,7 +112,7 @@ class Blocks(BlockContext):
         super().__exit__(exc_type, exc, tb)
 
     def unique_api_name(
-        self, api_name: str | None | Literal[False], fn: Callable[..., Any] | None
+        self, api_name: str | Literal[False] | None, fn: Callable[..., Any] | None
     ) -> str | None:
         """The listener's endpoint name: ``api_name`` or the fn's, made unique."""
         if api_name is False or (api_name is None and fn is None):
@@ -124,7 +128,7 @@ class Blocks(BlockContext):
 
     def load(
         self,
-        fn: Callable[..., Any] | None | Literal["decorator"] = "decorator",
+        fn: Callable[..., Any] | Literal["decorator"] | None = "decorator",
         inputs: Any = None,
         outputs: Any = None,
         **options: Any,
@@ -134,13 +138,17 @@ class Blocks(BlockContext):
         Takes the same options as any event listener.
         """
         if fn == "decorator":
+
             def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-                declare_listener(self, ((self.id, "load"),), func, inputs, outputs,
-                                 **options)
+                declare_listener(
+                    self, ((self.id, "load"),), func, inputs, outputs, **options
+                )
                 return func
+
             return decorator
-        return declare_listener(self, ((self.id, "load"),), fn, inputs, outputs,
-                                **options)
+        return declare_listener(
+            self, ((self.id, "load"),), fn, inputs, outputs, **options
+        )
 
     def unload(self, fn: Callable[[], Any]) -> Dependency:
         """Run ``fn()`` once when a tab's session ends, however it ends.
@@ -148,15 +156,16 @@ class Blocks(BlockContext):
         It runs after the session's pending work is cancelled; its return value
         is not used.
         """
-        return declare_listener(self, ((self.id, "unload"),), fn, api_name=False,
-                                queue=False)
+        return declare_listener(
+            self, ((self.id, "unload"),), fn, api_name=False, queue=False
+        )
 
     def queue(
         self,
         status_update_rate: float | Literal["auto"] = "auto",
         api_open: bool | None = None,
         max_size: int | None = None,
-        default_concurrency_limit: int | None | Literal["not_set"] = "not_set",
+        default_concurrency_limit: int | Literal["not_set"] | None = "not_set",
     ) -> Blocks:
         """Set how the queue admits and runs events.
 
@@ -171,19 +180,27 @@ class Blocks(BlockContext):
                 ``GRADIO_DEFAULT_CONCURRENCY_LIMIT`` variable.
         """
         if status_update_rate != "auto":
-            raise NotSupportedError("queue", "status_update_rate", "status is pushed as it changes")
+            raise NotSupportedError(
+                "queue", "status_update_rate", "status is pushed as it changes"
+            )
         if api_open:
             raise NotSupportedError("queue", "api_open")
         if max_size is not None and (not isinstance(max_size, int) or max_size < 0):
-            raise DeclarationError(f"queue max_size must be a non-negative int, got {max_size!r}")
+            raise DeclarationError(
+                f"queue max_size must be a non-negative int, got {max_size!r}"
+            )
 
         limit = self.queue_options.default_concurrency_limit
         if default_concurrency_limit != "not_set":
             limit = default_concurrency_limit
-        self.queue_options = QueueOptions(max_size=max_size, default_concurrency_limit=limit)
+        self.queue_options = QueueOptions(
+            max_size=max_size, default_concurrency_limit=limit
+        )
         return self
 
-    def integrate(self, comet_ml: Any = None, wandb: Any = None, mlflow: Any = None) -> None:
+    def integrate(
+        self, comet_ml: Any = None, wandb: Any = None, mlflow: Any = None
+    ) -> None:
         """Not supported yet: integrations with experiment trackers."""
         raise NotSupportedError("Blocks", "integrate")
 
@@ -198,7 +215,9 @@ class Blocks(BlockContext):
         ``prevent_thread_lock=True``, blocks until interrupted.
         """
         if Blocks.launcher is None:
-            raise RuntimeError("import reactive_blocks, not its submodules, to launch apps")
+            raise RuntimeError(
+                "import reactive_blocks, not its submodules, to launch apps"
+            )
         return Blocks.launcher(self, **options)
 
     def close(self) -> None:
@@ -227,7 +246,9 @@ def _join_texts(text: str | None, paths: Any, what: str) -> str:
         try:
             parts.append(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise DeclarationError(f"Blocks {what}: cannot read {path}: {exc}") from None
+            raise DeclarationError(
+                f"Blocks {what}: cannot read {path}: {exc}"
+            ) from None
     return "\n".join(parts)
 
 

@@ -31,7 +31,11 @@ class Row(BlockContext):
         super().__init__(**kwargs)
 
     def props(self) -> dict[str, Any]:
-        return {**super().props(), "variant": self.variant, "equal_height": self.equal_height}
+        return {
+            **super().props(),
+            "variant": self.variant,
+            "equal_height": self.equal_height,
+        }
 
 
 class Column(BlockContext):
@@ -100,7 +104,7 @@ class Tab(BlockContext):
         self,
         label: str | None = None,
         *,
-        id: int | str | None = None,  # noqa: A002 - Gradio's parameter name
+        id: int | str | None = None,
         interactive: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -155,8 +159,13 @@ class Accordion(BlockContext):
 
     block_type: ClassVar[str] = "accordion"
 
-    def __init__(self, label: str | None = None, *, open: bool = True,  # noqa: A002
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: str | None = None,
+        *,
+        open: bool = True,
+        **kwargs: Any,
+    ) -> None:
         if not isinstance(open, bool):
             raise DeclarationError(f"Accordion open= must be a bool, got {open!r}")
         self.label = label

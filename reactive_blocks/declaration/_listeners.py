@@ -47,7 +47,7 @@ class Listener:
     preprocess: bool = True
     postprocess: bool = True
     trigger_mode: TriggerMode = "once"
-    concurrency_limit: int | None | Literal["default"] = "default"
+    concurrency_limit: int | Literal["default"] | None = "default"
     concurrency_id: str | None = None
     cancels: tuple[int, ...] = ()
     after: tuple[int, ChainKind] | None = None
@@ -72,26 +72,52 @@ class Dependency:
         self.root = root
         self.listener = listener
 
-    def then(self, fn: Callable[..., Any] | None, inputs: Any = None,
-             outputs: Any = None, **options: Any) -> Dependency:
+    def then(
+        self,
+        fn: Callable[..., Any] | None,
+        inputs: Any = None,
+        outputs: Any = None,
+        **options: Any,
+    ) -> Dependency:
         """Run ``fn`` after this listener ends, however it ends."""
         return self._chain("then", fn, inputs, outputs, options)
 
-    def success(self, fn: Callable[..., Any] | None, inputs: Any = None,
-                outputs: Any = None, **options: Any) -> Dependency:
+    def success(
+        self,
+        fn: Callable[..., Any] | None,
+        inputs: Any = None,
+        outputs: Any = None,
+        **options: Any,
+    ) -> Dependency:
         """Run ``fn`` after this listener ends without an error or cancel."""
         return self._chain("success", fn, inputs, outputs, options)
 
-    def failure(self, fn: Callable[..., Any] | None, inputs: Any = None,
-                outputs: Any = None, **options: Any) -> Dependency:
+    def failure(
+        self,
+        fn: Callable[..., Any] | None,
+        inputs: Any = None,
+        outputs: Any = None,
+        **options: Any,
+    ) -> Dependency:
         """Run ``fn`` after this listener ends with an error."""
         return self._chain("failure", fn, inputs, outputs, options)
 
-    def _chain(self, kind: ChainKind, fn: Callable[..., Any] | None, inputs: Any,
-               outputs: Any, options: dict[str, Any]) -> Dependency:
+    def _chain(
+        self,
+        kind: ChainKind,
+        fn: Callable[..., Any] | None,
+        inputs: Any,
+        outputs: Any,
+        options: dict[str, Any],
+    ) -> Dependency:
         return declare_listener(
-            self.root, (), fn, inputs, outputs,
-            after=(self.listener.id, kind), **options,
+            self.root,
+            (),
+            fn,
+            inputs,
+            outputs,
+            after=(self.listener.id, kind),
+            **options,
         )
 
     def __repr__(self) -> str:
@@ -107,8 +133,9 @@ class EventListener:
         doc: One line saying when the event fires.
     """
 
-    def __init__(self, event: str, *, trigger_mode: TriggerMode = "once",
-                 doc: str = "") -> None:
+    def __init__(
+        self, event: str, *, trigger_mode: TriggerMode = "once", doc: str = ""
+    ) -> None:
         self.event = event
         self.trigger_mode = trigger_mode
         self.__doc__ = doc
@@ -118,8 +145,14 @@ class EventListener:
             return self
         return functools.partial(self._listen, block)
 
-    def _listen(self, block: Block, fn: Any = "decorator", inputs: Any = None,
-                outputs: Any = None, **options: Any) -> Any:
+    def _listen(
+        self,
+        block: Block,
+        fn: Any = "decorator",
+        inputs: Any = None,
+        outputs: Any = None,
+        **options: Any,
+    ) -> Any:
         root = _context.current_root() or block.root
         if root is None:
             raise DeclarationError(
@@ -131,13 +164,17 @@ class EventListener:
             options["trigger_mode"] = self.trigger_mode
 
         if fn == "decorator":
+
             def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-                declare_listener(root, ((block.id, self.event),), func, inputs,
-                                 outputs, **options)
+                declare_listener(
+                    root, ((block.id, self.event),), func, inputs, outputs, **options
+                )
                 return func
+
             return decorator
-        return declare_listener(root, ((block.id, self.event),), fn, inputs,
-                                outputs, **options)
+        return declare_listener(
+            root, ((block.id, self.event),), fn, inputs, outputs, **options
+        )
 
 
 _UNSUPPORTED_DEFAULTS: Final[dict[str, Any]] = {
@@ -157,7 +194,7 @@ def declare_listener(
     inputs: Any = None,
     outputs: Any = None,
     *,
-    api_name: str | None | Literal[False] = None,
+    api_name: str | Literal[False] | None = None,
     show_api: bool = True,
     show_progress: str = "full",
     queue: bool = True,
@@ -167,7 +204,7 @@ def declare_listener(
     postprocess: bool = True,
     cancels: Any = None,
     trigger_mode: str | None = "once",
-    concurrency_limit: int | None | Literal["default"] = "default",
+    concurrency_limit: int | Literal["default"] | None = "default",
     concurrency_id: str | None = None,
     after: tuple[int, ChainKind] | None = None,
     **unsupported: Any,
@@ -187,7 +224,9 @@ def declare_listener(
         )
     _check_limit(concurrency_limit)
     if batch and (not isinstance(max_batch_size, int) or max_batch_size < 1):
-        raise DeclarationError(f"max_batch_size must be a positive int, got {max_batch_size!r}")
+        raise DeclarationError(
+            f"max_batch_size must be a positive int, got {max_batch_size!r}"
+        )
     if batch and fn is not None and _is_generator(fn):
         raise DeclarationError("batch=True does not work with generator functions")
 
@@ -221,7 +260,9 @@ def declare_listener(
 def _reject_unsupported(options: dict[str, Any]) -> None:
     for name, value in options.items():
         if name not in _UNSUPPORTED_DEFAULTS:
-            raise TypeError(f"event listener got an unexpected keyword argument '{name}'")
+            raise TypeError(
+                f"event listener got an unexpected keyword argument '{name}'"
+            )
         if value != _UNSUPPORTED_DEFAULTS[name]:
             raise NotSupportedError("event listener", name)
 
@@ -251,7 +292,9 @@ def _components(value: Any, what: str) -> tuple[tuple[Component, ...], bool]:
     if value is None:
         return (), False
     as_dict = isinstance(value, (set, frozenset))
-    items: Iterable[Any] = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+    items: Iterable[Any] = (
+        value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+    )
 
     found: list[Component] = []
     for item in items:
@@ -260,9 +303,7 @@ def _components(value: Any, what: str) -> tuple[tuple[Component, ...], bool]:
         elif isinstance(item, BlockContext):
             found.extend(_inner_components(item))
         else:
-            raise DeclarationError(
-                f"listener {what} must be components, got {item!r}"
-            )
+            raise DeclarationError(f"listener {what} must be components, got {item!r}")
     return tuple(found), as_dict
 
 

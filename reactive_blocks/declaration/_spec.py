@@ -34,7 +34,9 @@ class QueueOptions:
 
     @classmethod
     def from_environment(cls) -> QueueOptions:
-        from reactive_blocks.declaration._blocks import default_concurrency_from_environment
+        from reactive_blocks.declaration._blocks import (
+            default_concurrency_from_environment,
+        )
 
         return cls(default_concurrency_limit=default_concurrency_from_environment())
 
@@ -116,7 +118,9 @@ def _tree(block: Block) -> dict[str, Any]:
     return {"id": block.id}
 
 
-def _props(block: Block, initial: dict[int, Any], interactive: dict[int, bool]) -> dict[str, Any]:
+def _props(
+    block: Block, initial: dict[int, Any], interactive: dict[int, bool]
+) -> dict[str, Any]:
     props = block.props()
     if block.id in initial:
         props["value"] = initial[block.id]

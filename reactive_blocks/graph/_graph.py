@@ -37,7 +37,9 @@ class Graph:
         self._by_trigger = {k: tuple(v) for k, v in by_trigger.items()}
         self._followers = {k: tuple(v) for k, v in followers.items()}
         self._by_api_name = {ls.api_name: ls for ls in self.listeners if ls.api_name}
-        self.groups = _concurrency_groups(self.listeners, spec.queue.default_concurrency_limit)
+        self.groups = _concurrency_groups(
+            self.listeners, spec.queue.default_concurrency_limit
+        )
         self.triggered_events = frozenset(self._by_trigger)
         self._check_targets()
 
@@ -61,7 +63,7 @@ class Graph:
 
     def _check_targets(self) -> None:
         for listener in self.listeners:
-            for block_id, event in listener.targets:
+            for block_id, _event in listener.targets:
                 if block_id not in self.spec.blocks:
                     raise DeclarationError(
                         f"listener {listener.name} listens to block {block_id}, "
@@ -102,14 +104,20 @@ def _concurrency_groups(
     for listener in listeners:
         group = listener.concurrency_id or _fn_group(listener, fn_groups)
         group_of[listener.id] = group
-        limit = default_limit if listener.concurrency_limit == "default" else listener.concurrency_limit
+        limit = (
+            default_limit
+            if listener.concurrency_limit == "default"
+            else listener.concurrency_limit
+        )
         assert not isinstance(limit, str)
         limits[group] = _lowest(limits[group], limit) if group in limits else limit
     return ConcurrencyGroups(group_of, limits)
 
 
 def _fn_group(listener: Listener, fn_groups: dict[Any, str]) -> str:
-    key: Callable[..., Any] | int = listener.fn if listener.fn is not None else listener.id
+    key: Callable[..., Any] | int = (
+        listener.fn if listener.fn is not None else listener.id
+    )
     try:
         return fn_groups.setdefault(key, f"fn:{listener.id}")
     except TypeError:

@@ -59,7 +59,9 @@ def decode_frame(data: str | bytes, binary: bool) -> Any:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise ProtocolError("bad_message", f"frame is not valid JSON: {exc}") from None
+            raise ProtocolError(
+                "bad_message", f"frame is not valid JSON: {exc}"
+            ) from None
 
     assert isinstance(data, bytes)
     header, payload = _split_binary(data)
@@ -73,7 +75,9 @@ def decode_frame(data: str | bytes, binary: bool) -> Any:
             or not isinstance(entry[1], str)
             or entry[0] < 0
         ):
-            raise ProtocolError("bad_message", "binary frame: each part is [size, mime]")
+            raise ProtocolError(
+                "bad_message", "binary frame: each part is [size, mime]"
+            )
         size, mime = entry
         if offset + size > len(payload):
             raise ProtocolError("bad_message", "binary frame: parts exceed the frame")
@@ -85,11 +89,15 @@ def decode_frame(data: str | bytes, binary: bool) -> Any:
 
 def _split_binary(data: bytes) -> tuple[dict[str, Any], memoryview]:
     if len(data) < _HEADER.size:
-        raise ProtocolError("bad_message", "binary frame shorter than its header length")
+        raise ProtocolError(
+            "bad_message", "binary frame shorter than its header length"
+        )
     (length,) = _HEADER.unpack_from(data)
     end = _HEADER.size + length
     if end > len(data):
-        raise ProtocolError("bad_message", "binary frame header length exceeds the frame")
+        raise ProtocolError(
+            "bad_message", "binary frame header length exceeds the frame"
+        )
 
     try:
         header = orjson.loads(data[_HEADER.size : end])

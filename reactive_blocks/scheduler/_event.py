@@ -31,7 +31,9 @@ class EventOwner(Protocol):
 
     def apply_outputs(self, event: Event, changes: list[OutputChange]) -> None: ...
 
-    def event_started(self, event: Event, stage: Stage, position: int | None) -> None: ...
+    def event_started(
+        self, event: Event, stage: Stage, position: int | None
+    ) -> None: ...
 
     def event_ended(
         self,

@@ -9,6 +9,7 @@ to offer the same three coroutines.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -55,7 +56,9 @@ class LocalExecutor:
         if max_threads < 1:
             raise ValueError(f"max_threads must be at least 1, got {max_threads}")
         self.max_threads = max_threads
-        self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="reactive_blocks")
+        self._pool = ThreadPoolExecutor(
+            max_threads, thread_name_prefix="reactive_blocks"
+        )
 
     async def call(self, fn: Callable[..., Any], args: list[Any]) -> Any:
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
@@ -76,7 +79,9 @@ class LocalExecutor:
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
-            future.add_done_callback(lambda _: self._pool.submit(_close_quietly, iterator))
+            future.add_done_callback(
+                lambda _: self._pool.submit(_close_quietly, iterator)
+            )
             raise
 
     async def close(self, iterator: Iterator[Any] | AsyncIterator[Any]) -> None:
@@ -96,7 +101,9 @@ class LocalExecutor:
     def _submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
-        return loop.run_in_executor(self._pool, functools.partial(context.run, fn, *args))
+        return loop.run_in_executor(
+            self._pool, functools.partial(context.run, fn, *args)
+        )
 
 
 def _sync_step(iterator: Iterator[Any]) -> Step:
@@ -117,8 +124,6 @@ def _close_quietly(iterator: Iterator[Any]) -> None:
     close = getattr(iterator, "close", None)
     if close is None:
         return
-    try:
+    # ValueError, "generator already executing": the step in flight closes it.
+    with contextlib.suppress(ValueError):
         close()
-    except ValueError:
-        # "generator already executing": it is closed by the step in flight.
-        pass

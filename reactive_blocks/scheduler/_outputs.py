@@ -39,7 +39,9 @@ def output_changes(listener: Listener, result: Any) -> list[OutputChange]:
         return [_change(listener, outputs[0], result)]
 
     if not isinstance(result, (tuple, list)) or len(result) != len(outputs):
-        got = f"{len(result)} values" if isinstance(result, (tuple, list)) else "1 value"
+        got = (
+            f"{len(result)} values" if isinstance(result, (tuple, list)) else "1 value"
+        )
         raise OutputError(
             f"listener {listener.name} returned {got} for {len(outputs)} outputs; "
             f"return a tuple of {len(outputs)} or a dict keyed by component"

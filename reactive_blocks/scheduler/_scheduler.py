@@ -102,18 +102,31 @@ class Scheduler:
         slot = self._slots.setdefault((owner.key, listener.id), [])
 
         if listener.trigger_mode == "once" and slot:
-            return self._refuse(event, f"listener {listener.name} is already pending (trigger_mode='once')")
-        if listener.trigger_mode == "always_last" and slot and self._replace_waiting(slot, event):
+            return self._refuse(
+                event,
+                f"listener {listener.name} is already pending (trigger_mode='once')",
+            )
+        if (
+            listener.trigger_mode == "always_last"
+            and slot
+            and self._replace_waiting(slot, event)
+        ):
             self._cancel_targets(owner, listener)
             return event
-        if listener.queue and self.max_size is not None and self._queued_total >= self.max_size:
+        if (
+            listener.queue
+            and self.max_size is not None
+            and self._queued_total >= self.max_size
+        ):
             return self._refuse(event, "the queue is full; try again in a moment")
 
         slot.append(event)
         self._owned.setdefault(owner.key, set()).add(event)
         self._cancel_targets(owner, listener)
 
-        if listener.trigger_mode == "always_last" and any(e.stage == "running" for e in slot):
+        if listener.trigger_mode == "always_last" and any(
+            e.stage == "running" for e in slot
+        ):
             event.stage = "held"
             owner.event_started(event, "queued", None)
         elif not listener.queue:
@@ -132,12 +145,21 @@ class Scheduler:
         owned = self._owned[event.owner.key]
         owned.discard(waiting)
         owned.add(event)
-        event.stage, event.entry, event.group = waiting.stage, waiting.entry, waiting.group
+        event.stage, event.entry, event.group = (
+            waiting.stage,
+            waiting.entry,
+            waiting.group,
+        )
         if waiting.entry is not None:
             waiting.entry[0] = event
         waiting.stage, waiting.entry = "ended", None
 
-        waiting.owner.event_ended(waiting, "refused", "replaced by a newer trigger (trigger_mode='always_last')", None)
+        waiting.owner.event_ended(
+            waiting,
+            "refused",
+            "replaced by a newer trigger (trigger_mode='always_last')",
+            None,
+        )
         event.owner.event_started(event, "queued", None)
         return True
 
@@ -178,7 +200,7 @@ class Scheduler:
             self._start(batch, group)
 
     def _take_batch_mates(self, group: _Group, first: Event) -> list[Event]:
-        mates = []
+        mates: list[Event] = []
         for entry in group.queue:
             if len(mates) + 1 >= first.listener.max_batch_size:
                 break
@@ -237,9 +259,13 @@ class Scheduler:
             return
 
         if listener.batch:
-            columns = [list(c) for c in zip(*arguments, strict=True)] if arguments[0] else []
+            columns = (
+                [list(c) for c in zip(*arguments, strict=True)] if arguments[0] else []
+            )
             result = await self.executor.call(listener.fn, columns)
-            for event, item in zip(events, _split_batch(listener, result, len(events)), strict=True):
+            for event, item in zip(
+                events, _split_batch(listener, result, len(events)), strict=True
+            ):
                 self._apply(event, item)
             return
 
@@ -250,7 +276,9 @@ class Scheduler:
         else:
             self._apply(event, result)
 
-    async def _stream(self, event: Event, generator: Iterator[Any] | AsyncIterator[Any]) -> None:
+    async def _stream(
+        self, event: Event, generator: Iterator[Any] | AsyncIterator[Any]
+    ) -> None:
         """Apply every yield as a wave, and a returned value as the last one."""
         try:
             while True:
@@ -271,7 +299,9 @@ class Scheduler:
         if values is None:
             values = event.owner.read_values(listener.inputs)
         if listener.preprocess:
-            values = [c.preprocess(v) for c, v in zip(listener.inputs, values, strict=True)]
+            values = [
+                c.preprocess(v) for c, v in zip(listener.inputs, values, strict=True)
+            ]
         if listener.inputs_as_dict:
             return [dict(zip(listener.inputs, values, strict=True))]
         return list(values)
@@ -282,7 +312,9 @@ class Scheduler:
         changes = output_changes(event.listener, result)
         event.owner.apply_outputs(event, changes)
 
-    def _finish(self, event: Event, outcome: Outcome, error: BaseException | None) -> None:
+    def _finish(
+        self, event: Event, outcome: Outcome, error: BaseException | None
+    ) -> None:
         """End ``event``: free its slot, send its terminal message, run followers."""
         event.stage = "ended"
         owner = event.owner
@@ -343,7 +375,9 @@ class Scheduler:
 
     def _owned_running_with(self, task: asyncio.Task[None]) -> list[Event]:
         return [
-            e for events in self._owned.values() for e in events
+            e
+            for events in self._owned.values()
+            for e in events
             if e.task is task and e.stage == "running"
         ]
 

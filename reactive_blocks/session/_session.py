@@ -129,7 +129,9 @@ class Session:
         if previous == value:
             return
         self._values[component.id] = value
-        fired = self._listeners_of([component.id], component.user_events(previous, value))
+        fired = self._listeners_of(
+            [component.id], component.user_events(previous, value)
+        )
         self._submit_wave(fired, depth=0, path=(component.id,))
 
     def _receive_trigger(self, message: dict[str, Any], ref: Any) -> None:
@@ -142,9 +144,16 @@ class Session:
         if block_id not in self.runtime.spec.blocks:
             raise ProtocolError("unknown_component", f"no block with id {block_id}")
         if event in ("change", "input", "load", "unload"):
-            raise ProtocolError("bad_message", f"'{event}' is fired by the server, not sent")
-        if not self.prop(block_id, "visible") or self.prop(block_id, "interactive") is False:
-            raise ProtocolError("not_interactive", f"block {block_id} is not interactive")
+            raise ProtocolError(
+                "bad_message", f"'{event}' is fired by the server, not sent"
+            )
+        if (
+            not self.prop(block_id, "visible")
+            or self.prop(block_id, "interactive") is False
+        ):
+            raise ProtocolError(
+                "not_interactive", f"block {block_id} is not interactive"
+            )
 
         for listener in self.runtime.graph.fired_by(block_id, event):
             self.runtime.scheduler.submit(self, listener, ref=ref)
@@ -160,7 +169,9 @@ class Session:
                 f"listener {listener.name} takes {len(listener.inputs)} inputs, got {len(inputs)}",
             )
         try:
-            values = [c.validate(v) for c, v in zip(listener.inputs, inputs, strict=True)]
+            values = [
+                c.validate(v) for c, v in zip(listener.inputs, inputs, strict=True)
+            ]
         except ValueError as exc:
             raise ProtocolError("bad_value", str(exc)) from None
         self.runtime.scheduler.submit(self, listener, ref=ref, inputs=values)
@@ -171,7 +182,9 @@ class Session:
             name = message["api_name"]
             listener = graph.by_api_name(name) if isinstance(name, str) else None
             if listener is None:
-                raise ProtocolError("unknown_listener", f"no listener with api_name {name!r}")
+                raise ProtocolError(
+                    "unknown_listener", f"no listener with api_name {name!r}"
+                )
             return listener
         listener_id = message.get("listener")
         listener = graph.listener(listener_id) if isinstance(listener_id, int) else None
@@ -184,7 +197,9 @@ class Session:
     def _component(self, message: dict[str, Any]) -> Component:
         block_id = message.get("id")
         if not isinstance(block_id, int) or isinstance(block_id, bool):
-            raise ProtocolError("bad_message", f"'{message.get('type')}' needs an integer 'id'")
+            raise ProtocolError(
+                "bad_message", f"'{message.get('type')}' needs an integer 'id'"
+            )
         component = self.runtime.spec.components.get(block_id)
         if component is None:
             raise ProtocolError("unknown_component", f"no component with id {block_id}")
@@ -225,7 +240,9 @@ class Session:
             self._call_outputs[event.id] = self.read_values(event.listener.outputs)
         if changed:
             fired = self._listeners_of(changed, ("change",))
-            self._submit_wave(fired, depth=event.depth + 1, path=(*event.path, *changed))
+            self._submit_wave(
+                fired, depth=event.depth + 1, path=(*event.path, *changed)
+            )
 
     def _set(self, block_id: int, name: str, new: Any) -> bool:
         old = self.value(block_id) if name == "value" else self.prop(block_id, name)
@@ -238,7 +255,9 @@ class Session:
         self.outbox.change(block_id, name, new, old)
         return True
 
-    def _listeners_of(self, block_ids: list[int], events: tuple[str, ...]) -> list[Listener]:
+    def _listeners_of(
+        self, block_ids: list[int], events: tuple[str, ...]
+    ) -> list[Listener]:
         fired: dict[int, Listener] = {}
         graph = self.runtime.graph
         for block_id in block_ids:
@@ -247,7 +266,9 @@ class Session:
                     fired.setdefault(listener.id, listener)
         return list(fired.values())
 
-    def _submit_wave(self, fired: list[Listener], *, depth: int, path: tuple[int, ...]) -> None:
+    def _submit_wave(
+        self, fired: list[Listener], *, depth: int, path: tuple[int, ...]
+    ) -> None:
         """Submit the listeners one wave fired, each once, after it settled."""
         if not fired:
             return
@@ -267,7 +288,9 @@ class Session:
             "nothing needs to change"
         )
         log.warning("session %s: %s", self.key, message)
-        self.outbox.put({"type": "error", "code": "propagation_loop", "message": message})
+        self.outbox.put(
+            {"type": "error", "code": "propagation_loop", "message": message}
+        )
 
     def event_started(self, event: Event, stage: Stage, position: int | None) -> None:
         message: dict[str, Any] = {
@@ -313,7 +336,11 @@ class Session:
     def protocol_error(self, error: ProtocolError, ref: Any = None) -> None:
         """Tell the client a message of its could not be used."""
         log.warning("session %s: %s: %s", self.key, error.code, error)
-        message: dict[str, Any] = {"type": "error", "code": error.code, "message": str(error)}
+        message: dict[str, Any] = {
+            "type": "error",
+            "code": error.code,
+            "message": str(error),
+        }
         if ref is not None:
             message["ref"] = ref
         self.outbox.put(message)

@@ -51,11 +51,21 @@ def build_app(
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     if favicon_path is not None:
         icon = Path(favicon_path)
-        app.router.add_get("/favicon", lambda _: web.FileResponse(icon))
+
+        async def favicon(request: web.Request) -> web.FileResponse:
+            return web.FileResponse(icon)
+
+        app.router.add_get("/favicon", favicon)
+    else:
+        app.router.add_get("/favicon.ico", _no_favicon)
     if login is not None:
         app.router.add_get("/login", login.page)
         app.router.add_post("/login", login.submit)
     return app
+
+
+async def _no_favicon(request: web.Request) -> web.Response:
+    return web.Response(status=204)
 
 
 def _origin_allowed(request: web.Request, strict: bool) -> bool:

@@ -40,7 +40,9 @@ class Login:
 
     async def page(self, request: web.Request) -> web.Response:
         failed = "failed" in request.query
-        return web.Response(text=_login_html(self.message, failed), content_type="text/html")
+        return web.Response(
+            text=_login_html(self.message, failed), content_type="text/html"
+        )
 
     async def submit(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -69,9 +71,9 @@ def _checker(auth: Any) -> Check:
     def check(username: str, password: str) -> bool:
         ok = False
         for user, secret in pairs:
-            ok |= hmac.compare_digest(user.encode(), username.encode()) & hmac.compare_digest(
-                secret.encode(), password.encode()
-            )
+            ok |= hmac.compare_digest(
+                user.encode(), username.encode()
+            ) & hmac.compare_digest(secret.encode(), password.encode())
         return ok
 
     return check

@@ -7,7 +7,6 @@ import contextlib
 import os
 import socket
 import threading
-import time
 import webbrowser
 from typing import Any, Final
 
@@ -53,18 +52,24 @@ _NOT_YET: Final[dict[str, Any]] = {
 class Server:
     """A running app: an aiohttp server on its own thread and loop."""
 
-    def __init__(self, runtime: Runtime, app: web.Application, sock: socket.socket) -> None:
+    def __init__(
+        self, runtime: Runtime, app: web.Application, sock: socket.socket
+    ) -> None:
         self.runtime = runtime
         self.port: int = sock.getsockname()[1]
         host = sock.getsockname()[0]
-        self.local_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{self.port}/"
+        self.local_url = (
+            f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{self.port}/"
+        )
         self._app = app
         self._sock = sock
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stopped = threading.Event()
         self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._serve, name="reactive_blocks-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, name="reactive_blocks-server", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -152,8 +157,13 @@ def launch(
     runtime.spec.config["show_api"] = show_api
     limits = SocketLimits(max_message=_message_limit(max_file_size))
     login = Login(auth, auth_message) if auth is not None else None
-    app = build_app(runtime, login=login, favicon_path=favicon_path,
-                    strict_cors=strict_cors, limits=limits)
+    app = build_app(
+        runtime,
+        login=login,
+        favicon_path=favicon_path,
+        strict_cors=strict_cors,
+        limits=limits,
+    )
 
     host = server_name or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
     port = server_port if server_port is not None else _env_port()
@@ -161,7 +171,9 @@ def launch(
     server.start()
     blocks.server = server
 
-    _announce(server.local_url, quiet, share or os.environ.get("GRADIO_SHARE") == "True")
+    _announce(
+        server.local_url, quiet, share or os.environ.get("GRADIO_SHARE") == "True"
+    )
     if inbrowser:
         webbrowser.open(server.local_url)
     if debug or not prevent_thread_lock:
@@ -189,7 +201,9 @@ def _env_port() -> int | None:
 
 def _bind(host: str, port: int | None) -> socket.socket:
     """A listening socket on ``port``, or the first free one from 7860."""
-    candidates = [port] if port is not None else range(FIRST_PORT, FIRST_PORT + PORTS_TRIED)
+    candidates = (
+        [port] if port is not None else range(FIRST_PORT, FIRST_PORT + PORTS_TRIED)
+    )
     last_error: OSError | None = None
     for candidate in candidates:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -204,8 +218,14 @@ def _bind(host: str, port: int | None) -> socket.socket:
         sock.listen(1024)
         sock.setblocking(False)
         return sock
-    where = f"port {port}" if port is not None else f"ports {FIRST_PORT}-{FIRST_PORT + PORTS_TRIED - 1}"
-    raise OSError(f"cannot serve on {host}, {where}: {last_error}; pick another server_port")
+    where = (
+        f"port {port}"
+        if port is not None
+        else f"ports {FIRST_PORT}-{FIRST_PORT + PORTS_TRIED - 1}"
+    )
+    raise OSError(
+        f"cannot serve on {host}, {where}: {last_error}; pick another server_port"
+    )
 
 
 def _message_limit(max_file_size: str | int | None) -> int:
@@ -242,5 +262,3 @@ def _announce(url: str, quiet: bool, share: bool) -> None:
         )
     elif not quiet:
         print("\nTo create a public link, set `share=True` in `launch()`.", flush=True)
-
-

@@ -113,7 +113,9 @@ async def _receive_hello(ws: web.WebSocketResponse) -> bool:
     return True
 
 
-async def _receive_loop(ws: web.WebSocketResponse, session: Session, rate: _RateLimit) -> None:
+async def _receive_loop(
+    ws: web.WebSocketResponse, session: Session, rate: _RateLimit
+) -> None:
     async for msg in ws:
         if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             continue
@@ -128,7 +130,9 @@ async def _receive_loop(ws: web.WebSocketResponse, session: Session, rate: _Rate
             session.protocol_error(exc, ref)
         except Exception:
             log.exception("session %s: failed to handle a message", session.key)
-            session.protocol_error(ProtocolError("internal", "the server failed on this message"), ref)
+            session.protocol_error(
+                ProtocolError("internal", "the server failed on this message"), ref
+            )
 
 
 async def _send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:

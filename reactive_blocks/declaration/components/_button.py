@@ -28,7 +28,9 @@ class Button(Component):
         **kwargs: Any,
     ) -> None:
         if variant not in ("primary", "secondary", "stop"):
-            raise ValueError(f"Button variant={variant!r} is not one of primary, secondary, stop")
+            raise ValueError(
+                f"Button variant={variant!r} is not one of primary, secondary, stop"
+            )
         self.variant = variant
         self.size = size
         kwargs.setdefault("interactive", True)

@@ -26,7 +26,7 @@ class Image(Component):
 
     Args:
         value: The initial image (array, PIL image or path), or a callable.
-        type: What listeners receive: ``"numpy"`` (an ``H×W×C`` uint8
+        type: What listeners receive: ``"numpy"`` (an ``HxWxC`` uint8
             array), ``"pil"`` or ``"filepath"`` (a temporary PNG file).
         image_mode: The PIL mode images are converted to before a listener
             sees them, e.g. ``"RGB"``, ``"L"``; None keeps the file's mode.
@@ -43,7 +43,7 @@ class Image(Component):
         self,
         value: Any = None,
         *,
-        type: Literal["numpy", "pil", "filepath"] = "numpy",  # noqa: A002
+        type: Literal["numpy", "pil", "filepath"] = "numpy",
         image_mode: str | None = "RGB",
         height: int | str | None = None,
         width: int | str | None = None,
@@ -102,7 +102,9 @@ class Image(Component):
                 width, height = image.size
                 image.verify()
         except Exception as exc:
-            raise ValueError(f"{self.name}: the upload is not a readable image ({exc})") from None
+            raise ValueError(
+                f"{self.name}: the upload is not a readable image ({exc})"
+            ) from None
         if width * height > MAX_PIXELS:
             raise ValueError(f"{self.name}: {width}x{height} pixels is above the limit")
         return value

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
 
 from reactive_blocks.declaration._component import Component
@@ -32,13 +33,17 @@ class Markdown(Component):
         **kwargs: Any,
     ) -> None:
         self.latex_delimiters = (
-            list(DEFAULT_LATEX_DELIMITERS) if latex_delimiters is None else latex_delimiters
+            list(DEFAULT_LATEX_DELIMITERS)
+            if latex_delimiters is None
+            else latex_delimiters
         )
         kwargs.setdefault("interactive", False)
         super().__init__(value, **kwargs)
 
     def postprocess(self, value: Any) -> str:
-        return "" if value is None else str(value)
+        # Indented triple-quoted text is dedented, as Gradio does, so that it
+        # is not read as a code block.
+        return "" if value is None else inspect.cleandoc(str(value))
 
     def validate(self, value: Any) -> str:
         if not isinstance(value, str):

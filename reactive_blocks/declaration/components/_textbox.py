@@ -26,7 +26,7 @@ class Textbox(Component):
         self,
         value: Any = "",
         *,
-        type: Literal["text", "password", "email"] = "text",  # noqa: A002
+        type: Literal["text", "password", "email"] = "text",
         lines: int = 1,
         max_lines: int | None = None,
         placeholder: str | None = None,
@@ -34,7 +34,9 @@ class Textbox(Component):
         **kwargs: Any,
     ) -> None:
         if type not in ("text", "password", "email"):
-            raise ValueError(f"Textbox type={type!r} is not one of text, password, email")
+            raise ValueError(
+                f"Textbox type={type!r} is not one of text, password, email"
+            )
         self.type = type
         self.lines = lines
         self.max_lines = max_lines if max_lines is not None else max(lines, 20)
