@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -44,6 +45,7 @@ class Session:
         self._props: dict[tuple[int, str], Any] = {}
         self._event_ids = itertools.count(1)
         self._call_outputs: dict[int, list[Any]] = {}
+        self._teardown: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -66,11 +68,17 @@ class Session:
             self.runtime.scheduler.submit(self, listener)
 
     async def close(self) -> None:
-        """End the session: cancel its events, run ``unload`` once, stop sending."""
-        if self.state != "open":
-            return
-        self.state = "closing"
+        """End the session: cancel its events, run ``unload`` once, stop sending.
 
+        Safe to call from several places at once (the socket's handler and a
+        server shutdown): every caller waits for the one teardown.
+        """
+        if self._teardown is None:
+            self.state = "closing"
+            self._teardown = asyncio.get_running_loop().create_task(self._tear_down())
+        await asyncio.shield(self._teardown)
+
+    async def _tear_down(self) -> None:
         self.runtime.scheduler.end_owner(self)
         await self._run_unload()
         await self.outbox.close()
