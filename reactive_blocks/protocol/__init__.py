@@ -8,5 +8,16 @@ from reactive_blocks.protocol._codec import (
     decode_frame,
     encode_frame,
 )
+from reactive_blocks.protocol._edits import Edit
+from reactive_blocks.protocol._edits import apply as apply_edits
+from reactive_blocks.protocol._edits import diff as diff_values
 
-__all__ = ["PROTOCOL_VERSION", "Blob", "decode_frame", "encode_frame"]
+__all__ = [
+    "PROTOCOL_VERSION",
+    "Blob",
+    "Edit",
+    "apply_edits",
+    "decode_frame",
+    "diff_values",
+    "encode_frame",
+]

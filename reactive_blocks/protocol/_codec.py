@@ -19,7 +19,13 @@ PROTOCOL_VERSION: Final = 1
 MAX_DEPTH: Final = 64
 
 _HEADER = struct.Struct(">I")
-_OPTIONS: Final = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+# Dataclasses pass through to ``default``: orjson would otherwise serialise a
+# Blob as its fields, and its bytes as JSON, instead of as a binary part.
+_OPTIONS: Final = (
+    orjson.OPT_SERIALIZE_NUMPY
+    | orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
 def encode_frame(body: Any) -> tuple[bytes, bool]:

@@ -1,10 +1,10 @@
 """The outbox: one per session, everything the session sends goes through it.
 
 Messages and changes put in during one loop tick leave as one frame. While
-the socket is busy sending, changes keep arriving and *collapse*: a newer
-value of one block property replaces the waiting one, and appends to a
-string merge, so a slow client costs memory bounded by the app's state and
-still ends on the right values.
+the socket is busy sending, changes keep arriving and *collapse*: for each
+block property only the value the client has and the newest are kept, and
+the frame carries the edits between the two, so a slow client costs memory
+bounded by the app's state and still ends on the right values.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reactive_blocks.log import session_logger as log
-from reactive_blocks.protocol import encode_frame
+from reactive_blocks.protocol import diff_values, encode_frame
 
 Send = Callable[[bytes, bool], Awaitable[None]]
 
@@ -48,21 +48,17 @@ class Outbox:
     def change(self, block_id: int, prop: str, value: Any, previous: Any) -> None:
         """Queue a new value of one block property; ``previous`` is the old one.
 
-        A string that grows from ``previous`` travels as an append of the new
-        text only, so streaming n tokens costs O(n) bytes on the wire.
+        Only the value the client last received and the newest are kept; the
+        frame carries the edits between them (an append for a growing string,
+        edits at a path for lists and dicts), so streaming n tokens costs
+        O(n) bytes on the wire.
         """
         key = (block_id, prop)
         pending = self._changes.get(key)
-        if _is_append(previous, value):
-            suffix = value[len(previous) :]
-            if pending is None:
-                self._changes[key] = [block_id, prop, suffix, "append"]
-            elif len(pending) == 4:
-                pending[2] += suffix
-            else:
-                pending[2] = value
+        if pending is None:
+            self._changes[key] = [previous, value]
         else:
-            self._changes[key] = [block_id, prop, value]
+            pending[1] = value
         self._wake.set()
 
     def pending(self) -> int:
@@ -81,7 +77,8 @@ class Outbox:
     def _take(self) -> list[dict[str, Any]]:
         frame = self._head
         if self._changes:
-            frame.append({"type": "update", "changes": list(self._changes.values())})
+            changes = [_encode_change(k, *v) for k, v in self._changes.items()]
+            frame.append({"type": "update", "changes": changes})
             frame.extend(self._tail)
             self._changes = {}
             self._tail = []
@@ -104,10 +101,16 @@ class Outbox:
                 return
 
 
-def _is_append(previous: Any, value: Any) -> bool:
-    return (
-        isinstance(value, str)
-        and isinstance(previous, str)
-        and 0 < len(previous) < len(value)
-        and value.startswith(previous)
-    )
+def _encode_change(key: tuple[int, str], sent: Any, newest: Any) -> list[Any]:
+    block_id, prop = key
+    if isinstance(newest, str) and isinstance(sent, str):
+        if 0 < len(sent) < len(newest) and newest.startswith(sent):
+            return [block_id, prop, newest[len(sent) :], "append"]
+        return [block_id, prop, newest]
+
+    if isinstance(newest, (list, dict)) and type(sent) is type(newest):
+        edits = diff_values(sent, newest)
+        whole = len(edits) == 1 and edits[0][0] == "replace" and not edits[0][1]
+        if not whole:
+            return [block_id, prop, edits, "edit"]
+    return [block_id, prop, newest]
