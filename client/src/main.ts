@@ -1,0 +1,91 @@
+// Entry point: connects, renders the app from `welcome`, then routes every
+// server message to the store or the status board.
+
+import "katex/dist/katex.css";
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+
+import { Connection, socketUrl } from "./connection";
+import type { AppConfig, ServerMessage } from "./protocol";
+import type { App } from "./render/block";
+import { renderTree } from "./render/tree";
+import { StatusBoard, showToast } from "./status";
+import { Store } from "./store";
+
+interface Page {
+  status: StatusBoard;
+  store: Store;
+}
+
+function start(): void {
+  const mount =
+    document.getElementById("app") ?? document.body.appendChild(document.createElement("div"));
+  let page: Page | null = null;
+
+  const connection = new Connection(socketUrl(window.location), (message: ServerMessage) => {
+    switch (message.type) {
+      case "welcome":
+        page ??= renderApp(message.config, mount, connection);
+        break;
+      case "update":
+        page?.store.apply(message.changes);
+        break;
+      case "event":
+        page?.status.event(message);
+        break;
+      case "end":
+        page?.status.end(message);
+        break;
+      case "error":
+        showToast(message.message);
+        break;
+    }
+  });
+}
+
+function renderApp(config: AppConfig, mount: HTMLElement, connection: Connection): Page {
+  const store = new Store(config.blocks);
+  const listened = new Set(
+    config.listeners.flatMap((l) => l.targets.map(([id, event]) => `${id}:${event}`)),
+  );
+  const app: App = {
+    store,
+    edit(id, value) {
+      store.edit(id, value);
+      connection.send({ type: "set", id, value });
+    },
+    trigger(id, event) {
+      if (listened.has(`${id}:${event}`)) connection.send({ type: "trigger", id, event });
+    },
+  };
+
+  document.title = config.title ?? "Gradio";
+  if (typeof config.css === "string" && config.css !== "") {
+    const style = document.createElement("style");
+    style.textContent = config.css;
+    document.head.append(style);
+  }
+  mount.classList.add("rb-app");
+  mount.classList.toggle("rb-fill-height", config.fill_height === true);
+  mount.classList.toggle("rb-fill-width", config.fill_width === true);
+  mount.replaceChildren(renderTree(config, app));
+
+  runAppScript(config.js);
+  const elementOf = (id: number): HTMLElement | undefined =>
+    mount.querySelector<HTMLElement>(`[data-block-id="${id}"]`) ?? undefined;
+  return { store, status: new StatusBoard(config, elementOf) };
+}
+
+/** Calls the app's `js` function expression once, after the first render. */
+function runAppScript(js: string | null | undefined): void {
+  if (typeof js !== "string" || js.trim() === "") return;
+  try {
+    const fn: unknown = new Function(`return (${js});`)();
+    if (typeof fn === "function") fn();
+  } catch (err) {
+    console.error("reactive_blocks: the app's js function failed", err);
+  }
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
