@@ -75,7 +75,8 @@ class AsyncClient:
         await self._ws.send(
             encode_frame({"type": "hello", "protocol": PROTOCOL_VERSION})[0].decode()
         )
-        welcome = _first(await self._receive_frame())
+        first_frame = await self._receive_frame()
+        welcome = _first(first_frame)
         if welcome.get("type") != "welcome":
             await self._ws.close()
             raise ProtocolError(
@@ -88,6 +89,10 @@ class AsyncClient:
             self.props[int(key)] = dict(block["props"])
             if "value" in block["props"]:
                 self.values[int(key)] = block["props"]["value"]
+        # The welcome's frame also carries the start of the load listeners'
+        # runs; settle() must know of them to wait for their outputs.
+        for message in first_frame[1:]:
+            self._handle(message)
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
 
     async def close(self) -> None:

@@ -51,6 +51,9 @@ class Listener:
     concurrency_id: str | None = None
     cancels: tuple[int, ...] = ()
     after: tuple[int, ChainKind] | None = None
+    js: str | None = None
+    scroll_to_output: bool = False
+    time_limit: float | None = None
 
     @property
     def name(self) -> str:
@@ -178,9 +181,6 @@ class EventListener:
 
 
 _UNSUPPORTED_DEFAULTS: Final[dict[str, Any]] = {
-    "js": None,
-    "scroll_to_output": False,
-    "time_limit": None,
     "stream_every": 0.5,
     "like_user_message": False,
     "trigger_after": None,
@@ -207,6 +207,9 @@ def declare_listener(
     concurrency_limit: int | Literal["default"] | None = "default",
     concurrency_id: str | None = None,
     after: tuple[int, ChainKind] | None = None,
+    js: str | None = None,
+    scroll_to_output: bool = False,
+    time_limit: float | None = None,
     **unsupported: Any,
 ) -> Dependency:
     """Validate one listener declaration and add it to ``root``."""
@@ -223,6 +226,12 @@ def declare_listener(
             f"show_progress={show_progress!r} is not one of {', '.join(SHOW_PROGRESS)}"
         )
     _check_limit(concurrency_limit)
+    if time_limit is not None and (isinstance(time_limit, bool) or not time_limit > 0):
+        raise DeclarationError(
+            f"time_limit must be a positive number of seconds, got {time_limit!r}"
+        )
+    if js is not None and not isinstance(js, str):
+        raise DeclarationError("js must be the source text of a JavaScript function")
     if batch and (not isinstance(max_batch_size, int) or max_batch_size < 1):
         raise DeclarationError(
             f"max_batch_size must be a positive int, got {max_batch_size!r}"
@@ -252,6 +261,9 @@ def declare_listener(
         concurrency_id=concurrency_id,
         cancels=_cancelled_ids(cancels),
         after=after,
+        js=js,
+        scroll_to_output=scroll_to_output,
+        time_limit=time_limit,
     )
     root.listeners.append(listener)
     return Dependency(root, listener)

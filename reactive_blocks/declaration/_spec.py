@@ -178,4 +178,7 @@ def _listener_config(listener: Listener) -> dict[str, Any]:
         "show_progress": listener.show_progress,
         "api_name": listener.api_name,
         "show_api": listener.show_api,
+        "js": listener.js,
+        "scroll_to_output": listener.scroll_to_output,
+        "has_fn": listener.fn is not None,
     }

@@ -31,9 +31,19 @@ class EventOwner(Protocol):
 
     def apply_outputs(self, event: Event, changes: list[OutputChange]) -> None: ...
 
-    def event_started(
-        self, event: Event, stage: Stage, position: int | None
+    def event_status(
+        self,
+        event: Event,
+        stage: Stage,
+        position: int | None = None,
+        eta: float | None = None,
     ) -> None: ...
+
+    def notify(
+        self, event: Event, level: str, message: str, duration: float | None
+    ) -> None: ...
+
+    def progress(self, event: Event, update: dict[str, Any]) -> None: ...
 
     def event_ended(
         self,
@@ -68,6 +78,7 @@ class Event:
         "listener",
         "owner",
         "path",
+        "position",
         "ref",
         "stage",
         "task",
@@ -94,6 +105,7 @@ class Event:
         self.task: asyncio.Task[None] | None = None
         self.entry: list[Event | None] | None = None
         self.group = ""
+        self.position: int | None = None
 
     def __repr__(self) -> str:
         return f"Event({self.id}, listener={self.listener.id}, {self.stage})"

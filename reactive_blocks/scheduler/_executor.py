@@ -24,8 +24,10 @@ Step = tuple[bool, Any]
 class Executor(Protocol):
     """Runs user functions for the scheduler."""
 
-    async def call(self, fn: Callable[..., Any], args: list[Any]) -> Any:
-        """Call ``fn(*args)``; a generator or async generator is returned unstarted."""
+    async def call(
+        self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        """Call ``fn(*args, **kwargs)``; a generator is returned unstarted."""
         ...
 
     async def step(self, iterator: Iterator[Any] | AsyncIterator[Any]) -> Step:
@@ -60,13 +62,16 @@ class LocalExecutor:
             max_threads, thread_name_prefix="reactive_blocks"
         )
 
-    async def call(self, fn: Callable[..., Any], args: list[Any]) -> Any:
+    async def call(
+        self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        kwargs = kwargs or {}
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
-            result = fn(*args)
+            result = fn(*args, **kwargs)
         elif inspect.isgeneratorfunction(fn):
-            return fn(*args)
+            return fn(*args, **kwargs)
         else:
-            result = await self._in_thread(functools.partial(fn, *args))
+            result = await self._submit(functools.partial(fn, *args, **kwargs))
         if inspect.isawaitable(result):
             result = await result
         return result
@@ -94,9 +99,6 @@ class LocalExecutor:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _in_thread(self, call: Callable[[], Any]) -> asyncio.Future[Any]:
-        return self._submit(call)
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()

@@ -22,15 +22,21 @@ import inspect
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
 from reactive_blocks.declaration import Listener
 from reactive_blocks.errors import Error
 from reactive_blocks.graph import Graph
 from reactive_blocks.log import scheduler_logger as log
+from reactive_blocks.scheduler._context import RunContext, current_run
 from reactive_blocks.scheduler._event import Event, EventOwner, Outcome
 from reactive_blocks.scheduler._executor import Executor
 from reactive_blocks.scheduler._outputs import OutputError, output_changes
+from reactive_blocks.scheduler._progress import (
+    Progress,
+    progress_parameters,
+    tracking_tqdm,
+)
 
 Entry = list  # a one-item list holding a queued Event, or None once it left
 
@@ -38,11 +44,12 @@ Entry = list  # a one-item list holding a queued Event, or None once it left
 class _Group:
     """A concurrency group: its limit, its running count and its queue."""
 
-    __slots__ = ("limit", "name", "queue", "queued", "running")
+    __slots__ = ("limit", "name", "positions_pending", "queue", "queued", "running")
 
     def __init__(self, name: str, limit: int | None) -> None:
         self.name = name
         self.limit = limit
+        self.positions_pending = False
         self.running = 0
         self.queued = 0
         self.queue: deque[Entry] = deque()
@@ -80,6 +87,8 @@ class Scheduler:
         self._owned: dict[str, set[Event]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._queued_total = 0
+        self._progress_cache: dict[int, dict[str, Progress]] = {}
+        self._durations = Durations()
 
     # -- admission -----------------------------------------------------------
 
@@ -128,7 +137,7 @@ class Scheduler:
             e.stage == "running" for e in slot
         ):
             event.stage = "held"
-            owner.event_started(event, "queued", None)
+            owner.event_status(event, "queued")
         elif not listener.queue:
             self._start([event], None)
         else:
@@ -160,7 +169,7 @@ class Scheduler:
             "replaced by a newer trigger (trigger_mode='always_last')",
             None,
         )
-        event.owner.event_started(event, "queued", None)
+        event.owner.event_status(event, "queued", event.position)
         return True
 
     def _refuse(self, event: Event, reason: str) -> Event:
@@ -177,16 +186,44 @@ class Scheduler:
         group.queue.append(event.entry)
         group.queued += 1
         self._queued_total += 1
-        if group.has_room() and group.queued == 1:
-            self._dispatch(group)
-        else:
-            event.owner.event_started(event, "queued", group.queued - 1)
-            self._dispatch(group)
+        if not (group.has_room() and group.queued == 1):
+            event.position = group.queued - 1
+            event.owner.event_status(event, "queued", event.position, self._eta(event, group))
+        self._dispatch(group)
 
     # -- running -------------------------------------------------------------
 
+    def _eta(self, event: Event, group: _Group) -> float | None:
+        """Seconds until ``event`` likely starts, from past run times."""
+        average = self._durations.estimate(event.listener.id)
+        if average is None or event.position is None:
+            return None
+        return average * (event.position // (group.limit or 1) + 1)
+
+    def _positions_changed(self, group: _Group) -> None:
+        """Push new queue positions to a group's waiting events, once per tick."""
+        if group.positions_pending or not group.queued:
+            return
+        group.positions_pending = True
+        asyncio.get_running_loop().call_soon(self._push_positions, group)
+
+    def _push_positions(self, group: _Group) -> None:
+        group.positions_pending = False
+        position = 0
+        for entry in group.queue:
+            event = entry[0]
+            if event is None:
+                continue
+            if event.position != position and event.owner.is_open:
+                event.position = position
+                eta = self._eta(event, group)
+                event.owner.event_status(event, "queued", position, eta)
+            position += 1
+
     def _dispatch(self, group: _Group) -> None:
         """Start queued events of ``group`` while it has room, oldest first."""
+        if group.queued:
+            self._positions_changed(group)
         while group.has_room() and group.queue:
             entry = group.queue.popleft()
             event = entry[0]
@@ -219,7 +256,7 @@ class Scheduler:
     def _start(self, events: list[Event], group: _Group | None) -> None:
         for event in events:
             event.stage = "running"
-            event.owner.event_started(event, "running", None)
+            event.owner.event_status(event, "running")
         if group is not None:
             group.running += 1
 
@@ -232,9 +269,21 @@ class Scheduler:
     async def _run(self, events: list[Event], group: _Group | None) -> None:
         listener = events[0].listener
         outcome: Outcome = "done"
-        error: BaseException | None = None
+        error: BaseException | str | None = None
+        current_run.set(RunContext(events, asyncio.get_running_loop()))
+        started = self.clock()
         try:
-            await self._call(listener, events)
+            if listener.time_limit is None:
+                await self._call(listener, events)
+            else:
+                await asyncio.wait_for(self._call(listener, events), listener.time_limit)
+        except asyncio.TimeoutError:
+            if not _is_generator_function(listener.fn):
+                outcome = "error"
+                error = (
+                    f"listener {listener.name} ran longer than its time_limit of "
+                    f"{listener.time_limit} s and was stopped"
+                )
         except asyncio.CancelledError:
             outcome = "cancelled"
         except Error as exc:
@@ -243,6 +292,8 @@ class Scheduler:
             outcome, error = "error", exc
             log.error("listener %s raised", listener.name, exc_info=exc)
         finally:
+            if outcome == "done":
+                self._durations.record(listener.id, self.clock() - started)
             if group is not None:
                 group.running -= 1
             for event in events:
@@ -270,7 +321,15 @@ class Scheduler:
             return
 
         event = events[0]
-        result = await self.executor.call(listener.fn, arguments[0])
+        kwargs = {
+            name: Progress(track_tqdm=default.track_tqdm)
+            for name, default in self._progress_parameters(listener).items()
+        }
+        if any(p.track_tqdm for p in kwargs.values()):
+            with tracking_tqdm(next(iter(kwargs.values()))):
+                result = await self.executor.call(listener.fn, arguments[0], kwargs)
+        else:
+            result = await self.executor.call(listener.fn, arguments[0], kwargs)
         if inspect.isgenerator(result) or inspect.isasyncgen(result):
             await self._stream(event, result)
         else:
@@ -293,6 +352,14 @@ class Scheduler:
                 await asyncio.shield(self.executor.close(generator))
             raise
 
+    def _progress_parameters(self, listener: Listener) -> dict[str, Progress]:
+        found = self._progress_cache.get(listener.id)
+        if found is None:
+            fn = listener.fn
+            found = progress_parameters(fn) if fn is not None else {}
+            self._progress_cache[listener.id] = found
+        return found
+
     def _arguments(self, event: Event) -> list[Any]:
         listener = event.listener
         values = event.inputs
@@ -313,7 +380,7 @@ class Scheduler:
         event.owner.apply_outputs(event, changes)
 
     def _finish(
-        self, event: Event, outcome: Outcome, error: BaseException | None
+        self, event: Event, outcome: Outcome, error: BaseException | str | None
     ) -> None:
         """End ``event``: free its slot, send its terminal message, run followers."""
         event.stage = "ended"
@@ -362,7 +429,9 @@ class Scheduler:
         """Cancel one event: dequeue it, or stop it if running. Harmless twice."""
         if event.stage in ("queued", "held"):
             if event.entry is not None:
-                self._leave_queue(self._groups[event.group], event)
+                group = self._groups[event.group]
+                self._leave_queue(group, event)
+                self._positions_changed(group)
             self._finish(event, "cancelled", None)
         elif event.stage == "running" and event.task is not None:
             batch_mates = [
@@ -390,6 +459,27 @@ class Scheduler:
         """Wait for every running task to finish (used at shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _is_generator_function(fn: Any) -> bool:
+    return inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+
+
+class Durations:
+    """A moving average of each listener's run time, for wait estimates."""
+
+    WEIGHT: Final = 0.2
+
+    def __init__(self) -> None:
+        self._average: dict[int, float] = {}
+
+    def record(self, listener_id: int, seconds: float) -> None:
+        old = self._average.get(listener_id)
+        new = seconds if old is None else old + self.WEIGHT * (seconds - old)
+        self._average[listener_id] = new
+
+    def estimate(self, listener_id: int) -> float | None:
+        return self._average.get(listener_id)
 
 
 def _split_batch(listener: Listener, result: Any, size: int) -> list[Any]:

@@ -24,8 +24,8 @@ class Outbox:
     """Coalescing, ordered sending for one session.
 
     A frame is ``[messages put before the first change..., one update with
-    every change, messages put after]``: a terminal message always follows
-    the changes of its event.
+    every change, the newest of each replaceable message, messages put
+    after]``: a terminal message always follows the changes of its event.
 
     Args:
         send: Sends one encoded frame; the bool says whether it is binary.
@@ -36,13 +36,22 @@ class Outbox:
         self._head: list[dict[str, Any]] = []
         self._tail: list[dict[str, Any]] = []
         self._changes: dict[tuple[int, str], list[Any]] = {}
+        self._latest: dict[Any, dict[str, Any]] = {}
         self._wake = asyncio.Event()
         self._closed = False
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     def put(self, message: dict[str, Any]) -> None:
         """Queue one message, after everything put before it."""
-        (self._tail if self._changes else self._head).append(message)
+        (self._tail if self._changes or self._latest else self._head).append(message)
+        self._wake.set()
+
+    def put_latest(self, key: Any, message: dict[str, Any]) -> None:
+        """Queue a message that a newer one with the same ``key`` replaces.
+
+        Progress reports use it: a slow client gets the newest only.
+        """
+        self._latest[key] = message
         self._wake.set()
 
     def change(self, block_id: int, prop: str, value: Any, previous: Any) -> None:
@@ -63,7 +72,7 @@ class Outbox:
 
     def pending(self) -> int:
         """How many messages and changes wait to be sent."""
-        return len(self._head) + len(self._tail) + len(self._changes)
+        return len(self._head) + len(self._tail) + len(self._changes) + len(self._latest)
 
     async def close(self, *, flush: bool = False) -> None:
         """Stop sending; with ``flush``, send what waits first."""
@@ -79,10 +88,12 @@ class Outbox:
         if self._changes:
             changes = [_encode_change(k, *v) for k, v in self._changes.items()]
             frame.append({"type": "update", "changes": changes})
-            frame.extend(self._tail)
             self._changes = {}
-            self._tail = []
-        self._head = []
+        if self._latest:
+            frame.extend(self._latest.values())
+            self._latest = {}
+        frame.extend(self._tail)
+        self._head, self._tail = [], []
         return frame
 
     async def _write_loop(self) -> None:

@@ -46,6 +46,8 @@ class Session:
         self._event_ids = itertools.count(1)
         self._call_outputs: dict[int, list[Any]] = {}
         self._teardown: asyncio.Task[None] | None = None
+        self._edit_counts: dict[int, int] = {}
+        self._edits_seen: dict[int, dict[int, int]] = {}
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -134,9 +136,10 @@ class Session:
             raise ProtocolError("bad_value", str(exc)) from None
 
         previous = self.value(component.id)
-        if previous == value:
+        if _same(previous, value):
             return
         self._values[component.id] = value
+        self._edit_counts[component.id] = self._edit_counts.get(component.id, 0) + 1
         fired = self._listeners_of(
             [component.id], component.user_events(previous, value)
         )
@@ -240,7 +243,11 @@ class Session:
     def apply_outputs(self, event: Event, changes: list[OutputChange]) -> None:
         """Apply one wave of outputs, then fire ``change`` for what really changed."""
         changed: list[int] = []
+        seen = self._edits_seen.get(event.id, {})
         for component, props in changes:
+            if self._edit_counts.get(component.id, 0) != seen.get(component.id, 0):
+                # The user edited it since this run began: their edit wins.
+                props = {k: v for k, v in props.items() if k != "value"}
             for name, new in props.items():
                 if self._set(component.id, name, new) and name == "value":
                     changed.append(component.id)
@@ -251,6 +258,10 @@ class Session:
             self._submit_wave(
                 fired, depth=event.depth + 1, path=(*event.path, *changed)
             )
+
+    def _edit_counts_of(self, listener: Listener) -> dict[int, int]:
+        counts = self._edit_counts
+        return {c.id: counts[c.id] for c in listener.outputs if c.id in counts}
 
     def _set(self, block_id: int, name: str, new: Any) -> bool:
         old = self.value(block_id) if name == "value" else self.prop(block_id, name)
@@ -300,7 +311,15 @@ class Session:
             {"type": "error", "code": "propagation_loop", "message": message}
         )
 
-    def event_started(self, event: Event, stage: Stage, position: int | None) -> None:
+    def event_status(
+        self,
+        event: Event,
+        stage: Stage,
+        position: int | None = None,
+        eta: float | None = None,
+    ) -> None:
+        if stage == "running":
+            self._edits_seen[event.id] = self._edit_counts_of(event.listener)
         message: dict[str, Any] = {
             "type": "event",
             "event": event.id,
@@ -311,7 +330,24 @@ class Session:
             message["ref"] = event.ref
         if position is not None:
             message["position"] = position
+        if eta is not None:
+            message["eta"] = round(eta, 3)
         self.outbox.put(message)
+
+    def notify(self, event: Event, level: str, message: str, duration: float | None) -> None:
+        self.outbox.put(
+            {
+                "type": "toast",
+                "event": event.id,
+                "level": level,
+                "message": message,
+                "duration": duration,
+            }
+        )
+
+    def progress(self, event: Event, update: dict[str, Any]) -> None:
+        message = {"type": "progress", "event": event.id, **update}
+        self.outbox.put_latest(("progress", event.id), message)
 
     def event_ended(
         self,
@@ -321,6 +357,7 @@ class Session:
         outputs: list[Any] | None,
     ) -> None:
         outputs = self._call_outputs.pop(event.id, outputs)
+        self._edits_seen.pop(event.id, None)
         if not self.is_open:
             return
         message: dict[str, Any] = {"type": "end", "event": event.id, "outcome": outcome}
