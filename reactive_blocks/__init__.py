@@ -17,6 +17,7 @@ from reactive_blocks.declaration import (
     Accordion,
     Blocks,
     Button,
+    Chatbot,
     Column,
     Dependency,
     Group,
@@ -25,10 +26,12 @@ from reactive_blocks.declaration import (
     Markdown,
     Row,
     Slider,
+    State,
     Tab,
     TabItem,
     Tabs,
     Textbox,
+    Timer,
     update,
 )
 from reactive_blocks.errors import (
@@ -40,6 +43,7 @@ from reactive_blocks.errors import (
     ReactiveBlocksError,
 )
 from reactive_blocks.protocol import Blob
+from reactive_blocks.scheduler import Info, Progress, Warning
 from reactive_blocks.transport import launch as _launch
 
 Blocks.launcher = _launch
@@ -52,6 +56,7 @@ __all__ = [
     "Blob",
     "Blocks",
     "Button",
+    "Chatbot",
     "Client",
     "Column",
     "DeclarationError",
@@ -60,17 +65,22 @@ __all__ = [
     "EventError",
     "Group",
     "Image",
+    "Info",
     "LinePlot",
     "Markdown",
     "NotSupportedError",
+    "Progress",
     "ProtocolError",
     "ReactiveBlocksError",
     "Row",
     "Slider",
+    "State",
     "Tab",
     "TabItem",
     "Tabs",
     "Textbox",
+    "Timer",
+    "Warning",
     "handle_file",
     "update",
 ]

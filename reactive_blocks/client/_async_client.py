@@ -14,7 +14,13 @@ import websockets
 
 from reactive_blocks.errors import EventError, ProtocolError
 from reactive_blocks.log import client_logger as log
-from reactive_blocks.protocol import PROTOCOL_VERSION, Blob, decode_frame, encode_frame
+from reactive_blocks.protocol import (
+    PROTOCOL_VERSION,
+    Blob,
+    apply_edits,
+    decode_frame,
+    encode_frame,
+)
 
 MAX_MESSAGE: Final = 16 * 1024 * 1024
 
@@ -239,6 +245,8 @@ class AsyncClient:
         )
         if len(change) == 4 and change[3] == "append":
             value = (current or "") + value
+        elif len(change) == 4 and change[3] == "edit":
+            value = apply_edits(current, value, in_place=True)
         if prop == "value":
             self.values[block_id] = value
         self.props.setdefault(block_id, {})[prop] = value

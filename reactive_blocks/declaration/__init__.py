@@ -26,11 +26,14 @@ from reactive_blocks.declaration._spec import AppSpec, PageOptions, QueueOptions
 from reactive_blocks.declaration._updates import is_update, update
 from reactive_blocks.declaration.components import (
     Button,
+    Chatbot,
     Image,
     LinePlot,
     Markdown,
     Slider,
+    State,
     Textbox,
+    Timer,
 )
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "BlockContext",
     "Blocks",
     "Button",
+    "Chatbot",
     "Column",
     "Component",
     "Dependency",
@@ -53,10 +57,12 @@ __all__ = [
     "QueueOptions",
     "Row",
     "Slider",
+    "State",
     "Tab",
     "TabItem",
     "Tabs",
     "Textbox",
+    "Timer",
     "TriggerMode",
     "is_update",
     "update",

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from reactive_blocks.declaration._block import Block
 from reactive_blocks.declaration._listeners import EventListener
-from reactive_blocks.errors import NotSupportedError
+from reactive_blocks.errors import DeclarationError, NotSupportedError
 
 
 class Component(Block):
@@ -32,9 +32,14 @@ class Component(Block):
         elem_id: An HTML id for the component's element.
         elem_classes: HTML classes added to the component's element.
         render: Whether to place the component where it is created.
+        every: With a callable ``value``, call it again every this many
+            seconds in each session (server-driven, like a ``Timer``).
+        inputs: Components whose values the callable ``value`` receives.
     """
 
     block_type: ClassVar[str] = "component"
+    #: Whether the value stays on the server: never sent, fresh per session.
+    server_only: ClassVar[bool] = False
     change: ClassVar[EventListener]
     input: ClassVar[EventListener]
     explicit: frozenset[str]
@@ -81,10 +86,13 @@ class Component(Block):
         name = type(self).__name__
         for parameter in unsupported:
             raise NotSupportedError(name, parameter)
-        if every is not None or inputs is not None:
-            raise NotSupportedError(name, "every", "call the function from a listener")
         if key is not None:
             raise NotSupportedError(name, "key")
+        if (every is not None or inputs is not None) and not callable(value):
+            raise DeclarationError(f"{name}: every= and inputs= need a callable value")
+
+        self.every_timer = _timer_for(every)
+        self.value_inputs = inputs
 
         self.label = label
         self.info = info
@@ -107,6 +115,10 @@ class Component(Block):
         if callable(self.value):
             return self.postprocess(None)
         return self.postprocess(self.value)
+
+    def fresh_value(self, initial: Any) -> Any:
+        """A session's own copy of the initial value (server-only components)."""
+        return initial
 
     def preprocess(self, value: Any) -> Any:
         """Turn a stored wire value into what the listener function receives."""
@@ -140,6 +152,14 @@ class Component(Block):
     def updatable_props(self) -> frozenset[str]:
         """The properties a listener may change with ``gr.update(...)``."""
         return frozenset(self.props()) | {"value"}
+
+
+def _timer_for(every: float | None) -> Any:
+    if every is None:
+        return None
+    from reactive_blocks.declaration.components._timer import Timer
+
+    return Timer(every, render=False)
 
 
 Component.change = EventListener(

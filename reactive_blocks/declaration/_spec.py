@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from reactive_blocks.declaration._block import Block, BlockContext
 from reactive_blocks.declaration._component import Component
-from reactive_blocks.declaration._listeners import Listener
+from reactive_blocks.declaration._listeners import Listener, _components
 
 if TYPE_CHECKING:
     from reactive_blocks.declaration._blocks import Blocks
@@ -70,6 +70,10 @@ class AppSpec:
     @classmethod
     def build(cls, app: Blocks) -> AppSpec:
         blocks = {block.id: block for block in _walk(app)}
+        for block in list(blocks.values()):
+            timer = getattr(block, "every_timer", None)
+            if timer is not None:
+                blocks[timer.id] = timer
         components = {i: b for i, b in blocks.items() if isinstance(b, Component)}
         listeners = tuple(app.listeners) + _value_loaders(app, components.values())
         initial = {i: c.initial_value() for i, c in components.items()}
@@ -122,7 +126,7 @@ def _props(
     block: Block, initial: dict[int, Any], interactive: dict[int, bool]
 ) -> dict[str, Any]:
     props = block.props()
-    if block.id in initial:
+    if block.id in initial and not getattr(block, "server_only", False):
         props["value"] = initial[block.id]
     if block.id in interactive:
         props["interactive"] = interactive[block.id]
@@ -146,25 +150,27 @@ def _resolve_interactive(
 
 
 def _value_loaders(app: Blocks, components: Any) -> tuple[Listener, ...]:
-    """A load listener for each component whose value is computed per session."""
-    loaders = []
-    next_id = len(app.listeners)
+    """Listeners computing callable values: at load, and every tick if ``every``."""
+    loaders: list[Listener] = []
     for component in components:
-        if callable(component.value):
-            loaders.append(
-                Listener(
-                    id=next_id,
-                    fn=component.value,
-                    targets=((app.id, "load"),),
-                    inputs=(),
-                    outputs=(component,),
-                    api_name=None,
-                    show_api=False,
-                    queue=False,
-                    show_progress="hidden",
-                )
+        if not callable(component.value):
+            continue
+        inputs, _ = _components(component.value_inputs, "inputs")
+        targets: list[tuple[int, str]] = [(app.id, "load")]
+        if component.every_timer is not None:
+            targets.append((component.every_timer.id, "tick"))
+        loaders.append(
+            Listener(
+                id=len(app.listeners) + len(loaders),
+                fn=component.value,
+                targets=tuple(targets),
+                inputs=inputs,
+                outputs=(component,),
+                show_api=False,
+                queue=False,
+                show_progress="hidden",
             )
-            next_id += 1
+        )
     return tuple(loaders)
 
 

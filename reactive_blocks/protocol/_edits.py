@@ -86,9 +86,14 @@ def _equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def apply(value: Any, edits: list[Edit]) -> Any:
-    """The value ``edits`` make of ``value``; ``value`` itself is not changed."""
-    value = copy.deepcopy(value)
+def apply(value: Any, edits: list[Edit], *, in_place: bool = False) -> Any:
+    """The value ``edits`` make of ``value``.
+
+    ``value`` itself is left unchanged unless ``in_place``, which saves a deep
+    copy when the caller owns the value (a client's mirror).
+    """
+    if not in_place:
+        value = copy.deepcopy(value)
     for edit in edits:
         value = _apply_one(value, edit)
     return value

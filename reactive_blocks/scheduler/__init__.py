@@ -3,21 +3,34 @@
 It knows nothing about sockets; sessions reach it through ``EventOwner``.
 """
 
-from reactive_blocks.scheduler._event import Event, EventOwner, Outcome, Stage
+from reactive_blocks.scheduler._context import Info, Warning
+from reactive_blocks.scheduler._event import (
+    FROM_SESSION,
+    Event,
+    EventOwner,
+    Outcome,
+    Stage,
+)
 from reactive_blocks.scheduler._executor import Executor, LocalExecutor, Step
 from reactive_blocks.scheduler._outputs import OutputChange, OutputError, output_changes
-from reactive_blocks.scheduler._scheduler import Scheduler
+from reactive_blocks.scheduler._progress import Progress
+from reactive_blocks.scheduler._scheduler import Refusal, Scheduler
 
 __all__ = [
+    "FROM_SESSION",
     "Event",
     "EventOwner",
     "Executor",
+    "Info",
     "LocalExecutor",
     "Outcome",
     "OutputChange",
     "OutputError",
+    "Progress",
+    "Refusal",
     "Scheduler",
     "Stage",
     "Step",
+    "Warning",
     "output_changes",
 ]

@@ -10,6 +10,10 @@ if TYPE_CHECKING:
     from reactive_blocks.scheduler._outputs import OutputChange
 
 Stage = Literal["queued", "held", "running", "ended"]
+
+#: In an event's explicit inputs: read this one from the session when the run
+#: starts (a ``State``, which callers cannot pass).
+FROM_SESSION: Any = type("FromSession", (), {"__repr__": lambda self: "FROM_SESSION"})()
 Outcome = Literal["done", "error", "cancelled", "refused"]
 
 

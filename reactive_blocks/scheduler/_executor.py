@@ -25,7 +25,10 @@ class Executor(Protocol):
     """Runs user functions for the scheduler."""
 
     async def call(
-        self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any] | None = None
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any] | None = None,
     ) -> Any:
         """Call ``fn(*args, **kwargs)``; a generator is returned unstarted."""
         ...
@@ -63,7 +66,10 @@ class LocalExecutor:
         )
 
     async def call(
-        self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any] | None = None
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any] | None = None,
     ) -> Any:
         kwargs = kwargs or {}
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):

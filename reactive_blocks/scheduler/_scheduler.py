@@ -29,7 +29,7 @@ from reactive_blocks.errors import Error
 from reactive_blocks.graph import Graph
 from reactive_blocks.log import scheduler_logger as log
 from reactive_blocks.scheduler._context import RunContext, current_run
-from reactive_blocks.scheduler._event import Event, EventOwner, Outcome
+from reactive_blocks.scheduler._event import FROM_SESSION, Event, EventOwner, Outcome
 from reactive_blocks.scheduler._executor import Executor
 from reactive_blocks.scheduler._outputs import OutputError, output_changes
 from reactive_blocks.scheduler._progress import (
@@ -39,6 +39,14 @@ from reactive_blocks.scheduler._progress import (
 )
 
 Entry = list  # a one-item list holding a queued Event, or None once it left
+
+
+class Refusal(Exception):
+    """Why a trigger was refused: a code for clients and a sentence for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class _Group:
@@ -111,10 +119,10 @@ class Scheduler:
         slot = self._slots.setdefault((owner.key, listener.id), [])
 
         if listener.trigger_mode == "once" and slot:
-            return self._refuse(
-                event,
-                f"listener {listener.name} is already pending (trigger_mode='once')",
+            pending = (
+                f"listener {listener.name} is already pending (trigger_mode='once')"
             )
+            return self._refuse(event, Refusal("pending", pending))
         if (
             listener.trigger_mode == "always_last"
             and slot
@@ -127,7 +135,9 @@ class Scheduler:
             and self.max_size is not None
             and self._queued_total >= self.max_size
         ):
-            return self._refuse(event, "the queue is full; try again in a moment")
+            return self._refuse(
+                event, Refusal("queue_full", "the queue is full; try again in a moment")
+            )
 
         slot.append(event)
         self._owned.setdefault(owner.key, set()).add(event)
@@ -143,6 +153,10 @@ class Scheduler:
         else:
             self._enqueue(event)
         return event
+
+    def busy(self, owner: EventOwner, listener: Listener) -> bool:
+        """Whether ``listener`` has a queued, held or running event for ``owner``."""
+        return bool(self._slots.get((owner.key, listener.id)))
 
     def _replace_waiting(self, slot: list[Event], event: Event) -> bool:
         """Put ``event`` in the place of the slot's waiting event, if it has one."""
@@ -163,16 +177,14 @@ class Scheduler:
             waiting.entry[0] = event
         waiting.stage, waiting.entry = "ended", None
 
-        waiting.owner.event_ended(
-            waiting,
-            "refused",
-            "replaced by a newer trigger (trigger_mode='always_last')",
-            None,
+        replaced = Refusal(
+            "replaced", "replaced by a newer trigger (trigger_mode='always_last')"
         )
+        waiting.owner.event_ended(waiting, "refused", replaced, None)
         event.owner.event_status(event, "queued", event.position)
         return True
 
-    def _refuse(self, event: Event, reason: str) -> Event:
+    def _refuse(self, event: Event, reason: Refusal) -> Event:
         event.stage = "ended"
         if log.isEnabledFor(10):
             log.debug("session %s: refused %r: %s", event.owner.key, event, reason)
@@ -188,7 +200,9 @@ class Scheduler:
         self._queued_total += 1
         if not (group.has_room() and group.queued == 1):
             event.position = group.queued - 1
-            event.owner.event_status(event, "queued", event.position, self._eta(event, group))
+            event.owner.event_status(
+                event, "queued", event.position, self._eta(event, group)
+            )
         self._dispatch(group)
 
     # -- running -------------------------------------------------------------
@@ -276,7 +290,9 @@ class Scheduler:
             if listener.time_limit is None:
                 await self._call(listener, events)
             else:
-                await asyncio.wait_for(self._call(listener, events), listener.time_limit)
+                await asyncio.wait_for(
+                    self._call(listener, events), listener.time_limit
+                )
         except asyncio.TimeoutError:
             if not _is_generator_function(listener.fn):
                 outcome = "error"
@@ -303,12 +319,16 @@ class Scheduler:
                 self._dispatch(group)
 
     async def _call(self, listener: Listener, events: list[Event]) -> None:
-        arguments = [self._arguments(e) for e in events]
         if listener.fn is None:
-            for event, args in zip(events, arguments, strict=True):
-                self._apply(event, tuple(args) if len(args) != 1 else args[0])
+            # A listener without a function only applies the output values its
+            # js computed in the browser; triggered otherwise, it does nothing.
+            for event in events:
+                if event.inputs is not None:
+                    values = event.inputs
+                    self._apply(event, tuple(values) if len(values) != 1 else values[0])
             return
 
+        arguments = [self._arguments(e) for e in events]
         if listener.batch:
             columns = (
                 [list(c) for c in zip(*arguments, strict=True)] if arguments[0] else []
@@ -362,9 +382,12 @@ class Scheduler:
 
     def _arguments(self, event: Event) -> list[Any]:
         listener = event.listener
-        values = event.inputs
-        if values is None:
-            values = event.owner.read_values(listener.inputs)
+        values = event.owner.read_values(listener.inputs)
+        if event.inputs is not None:
+            values = [
+                v if e is FROM_SESSION else e
+                for v, e in zip(values, event.inputs, strict=True)
+            ]
         if listener.preprocess:
             values = [
                 c.preprocess(v) for c, v in zip(listener.inputs, values, strict=True)

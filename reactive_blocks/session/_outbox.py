@@ -72,7 +72,9 @@ class Outbox:
 
     def pending(self) -> int:
         """How many messages and changes wait to be sent."""
-        return len(self._head) + len(self._tail) + len(self._changes) + len(self._latest)
+        return (
+            len(self._head) + len(self._tail) + len(self._changes) + len(self._latest)
+        )
 
     async def close(self, *, flush: bool = False) -> None:
         """Stop sending; with ``flush``, send what waits first."""

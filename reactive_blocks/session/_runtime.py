@@ -12,6 +12,7 @@ from reactive_blocks.graph import Graph
 from reactive_blocks.scheduler import Executor, LocalExecutor, Scheduler
 from reactive_blocks.session._outbox import Send
 from reactive_blocks.session._session import Session
+from reactive_blocks.session._state_keeper import StateKeeper
 
 
 class Runtime:
@@ -26,6 +27,7 @@ class Runtime:
         show_error: Whether error messages of user functions reach the page.
         max_threads: Threads of the default executor.
         clock: Injectable time source for the scheduler.
+        state_session_capacity: Sessions whose ``State`` values are kept.
     """
 
     def __init__(
@@ -36,6 +38,7 @@ class Runtime:
         show_error: bool = False,
         max_threads: int = 40,
         clock: Callable[[], float] = time.monotonic,
+        state_session_capacity: int = 10000,
     ) -> None:
         self.spec = spec
         self.graph = Graph(spec)
@@ -45,6 +48,7 @@ class Runtime:
         )
         self.show_error = show_error
         self.sessions: dict[str, Session] = {}
+        self.state_keeper = StateKeeper(state_session_capacity)
 
     def open_session(self, send: Send) -> Session:
         """Mint a session for a new connection; the id is never the client's."""
@@ -56,6 +60,7 @@ class Runtime:
     def forget(self, session: Session) -> None:
         """Drop a closed session."""
         self.sessions.pop(session.key, None)
+        self.state_keeper.forget(session)
 
     async def close(self) -> None:
         """End every session (unload fires for each), then stop the executor."""

@@ -10,8 +10,16 @@ from reactive_blocks.declaration import Component, Listener
 from reactive_blocks.errors import Error, ProtocolError
 from reactive_blocks.log import session_logger as log
 from reactive_blocks.protocol import PROTOCOL_VERSION
-from reactive_blocks.scheduler import Event, Outcome, OutputChange, Stage
+from reactive_blocks.scheduler import (
+    FROM_SESSION,
+    Event,
+    Outcome,
+    OutputChange,
+    Refusal,
+    Stage,
+)
 from reactive_blocks.session._outbox import Outbox, Send
+from reactive_blocks.session._ticks import Ticker
 
 if TYPE_CHECKING:
     from reactive_blocks.session._runtime import Runtime
@@ -48,6 +56,8 @@ class Session:
         self._teardown: asyncio.Task[None] | None = None
         self._edit_counts: dict[int, int] = {}
         self._edits_seen: dict[int, dict[int, int]] = {}
+        self._ticker = Ticker(self)
+        self._state_expiry: dict[int, asyncio.TimerHandle] = {}
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -68,6 +78,7 @@ class Session:
         graph = self.runtime.graph
         for listener in graph.fired_by(graph.root_id, "load"):
             self.runtime.scheduler.submit(self, listener)
+        self._ticker.start()
 
     async def close(self) -> None:
         """End the session: cancel its events, run ``unload`` once, stop sending.
@@ -81,8 +92,10 @@ class Session:
         await asyncio.shield(self._teardown)
 
     async def _tear_down(self) -> None:
+        await self._ticker.stop()
         self.runtime.scheduler.end_owner(self)
         await self._run_unload()
+        self.delete_state()
         await self.outbox.close()
 
         self.state = "closed"
@@ -166,25 +179,34 @@ class Session:
                 "not_interactive", f"block {block_id} is not interactive"
             )
 
+        skip = message.get("skip", [])
+        if not isinstance(skip, list):
+            raise ProtocolError("bad_message", "'skip' must be a list of listener ids")
         for listener in self.runtime.graph.fired_by(block_id, event):
-            self.runtime.scheduler.submit(self, listener, ref=ref)
+            if listener.id not in skip:
+                self.runtime.scheduler.submit(self, listener, ref=ref)
 
     def _receive_call(self, message: dict[str, Any], ref: Any) -> None:
         listener = self._called_listener(message)
         inputs = message.get("inputs", [])
         if not isinstance(inputs, list):
             raise ProtocolError("bad_message", "'call' needs 'inputs' as a list")
-        if len(inputs) != len(listener.inputs):
+
+        # Without a function, a call (from a listener's js) carries output values.
+        # State is never passed: it is read from the session when the run starts.
+        takes = listener.inputs if listener.fn is not None else listener.outputs
+        passed = [c for c in takes if not c.server_only]
+        if len(inputs) != len(passed):
             raise ProtocolError(
                 "bad_value",
-                f"listener {listener.name} takes {len(listener.inputs)} inputs, got {len(inputs)}",
+                f"listener {listener.name} takes {len(passed)} inputs, got {len(inputs)}",
             )
         try:
-            values = [
-                c.validate(v) for c, v in zip(listener.inputs, inputs, strict=True)
-            ]
+            given = iter([c.validate(v) for c, v in zip(passed, inputs, strict=True)])
         except ValueError as exc:
             raise ProtocolError("bad_value", str(exc)) from None
+
+        values = [FROM_SESSION if c.server_only else next(given) for c in takes]
         self.runtime.scheduler.submit(self, listener, ref=ref, inputs=values)
 
     def _called_listener(self, message: dict[str, Any]) -> Listener:
@@ -199,7 +221,7 @@ class Session:
             return listener
         listener_id = message.get("listener")
         listener = graph.listener(listener_id) if isinstance(listener_id, int) else None
-        if listener is None or listener.api_name is None:
+        if listener is None or (listener.api_name is None and listener.js is None):
             raise ProtocolError(
                 "unknown_listener", f"no listener {listener_id!r} open to calls"
             )
@@ -223,7 +245,12 @@ class Session:
         try:
             return self._values[block_id]
         except KeyError:
-            return self.runtime.spec.initial_values.get(block_id)
+            pass
+        initial = self.runtime.spec.initial_values.get(block_id)
+        component = self.runtime.spec.components.get(block_id)
+        if component is not None and component.server_only:
+            initial = self._values[block_id] = component.fresh_value(initial)
+        return initial
 
     def prop(self, block_id: int, name: str) -> Any:
         """The session's current value of a block property."""
@@ -252,7 +279,8 @@ class Session:
                 if self._set(component.id, name, new) and name == "value":
                     changed.append(component.id)
         if event.inputs is not None:
-            self._call_outputs[event.id] = self.read_values(event.listener.outputs)
+            shown = tuple(c for c in event.listener.outputs if not c.server_only)
+            self._call_outputs[event.id] = self.read_values(shown)
         if changed:
             fired = self._listeners_of(changed, ("change",))
             self._submit_wave(
@@ -271,8 +299,45 @@ class Session:
             self._values[block_id] = new
         else:
             self._props[(block_id, name)] = new
-        self.outbox.change(block_id, name, new, old)
+
+        component = self.runtime.spec.components.get(block_id)
+        if component is not None and component.server_only:
+            self._state_stored(component)
+        else:
+            self.outbox.change(block_id, name, new, old)
         return True
+
+    def _state_stored(self, component: Component) -> None:
+        """Restart the value's time to live and count the session as holding State."""
+        self.runtime.state_keeper.stored(self)
+        ttl = getattr(component, "time_to_live", None)
+        if ttl is None:
+            return
+        expiry = self._state_expiry.pop(component.id, None)
+        if expiry is not None:
+            expiry.cancel()
+        loop = asyncio.get_running_loop()
+        self._state_expiry[component.id] = loop.call_later(
+            ttl, self._delete_state_value, component
+        )
+
+    def delete_state(self) -> None:
+        """Delete every State value of the session, running its delete_callback."""
+        for component in self.runtime.spec.components.values():
+            if component.server_only and component.id in self._values:
+                self._delete_state_value(component)
+
+    def _delete_state_value(self, component: Component) -> None:
+        expiry = self._state_expiry.pop(component.id, None)
+        if expiry is not None:
+            expiry.cancel()
+        value = self._values.pop(component.id, None)
+        callback = getattr(component, "delete_callback", None)
+        if callback is not None:
+            task = asyncio.get_running_loop().create_task(
+                self.runtime.executor.call(callback, [value])
+            )
+            task.add_done_callback(_log_callback_error)
 
     def _listeners_of(
         self, block_ids: list[int], events: tuple[str, ...]
@@ -334,7 +399,9 @@ class Session:
             message["eta"] = round(eta, 3)
         self.outbox.put(message)
 
-    def notify(self, event: Event, level: str, message: str, duration: float | None) -> None:
+    def notify(
+        self, event: Event, level: str, message: str, duration: float | None
+    ) -> None:
         self.outbox.put(
             {
                 "type": "toast",
@@ -363,6 +430,8 @@ class Session:
         message: dict[str, Any] = {"type": "end", "event": event.id, "outcome": outcome}
         if event.ref is not None:
             message["ref"] = event.ref
+        if isinstance(error, Refusal):
+            message["code"] = error.code
         if error is not None:
             message["message"] = self._error_text(error)
         if event.inputs is not None and outcome == "done":
@@ -374,6 +443,8 @@ class Session:
             return error
         if isinstance(error, Error):
             return error.message
+        if isinstance(error, Refusal):
+            return str(error)
         if self.runtime.show_error:
             return f"{type(error).__name__}: {error}"
         return GENERIC_ERROR
@@ -389,6 +460,11 @@ class Session:
         if ref is not None:
             message["ref"] = ref
         self.outbox.put(message)
+
+
+def _log_callback_error(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a State delete_callback raised", exc_info=task.exception())
 
 
 def _same(old: Any, new: Any) -> bool:

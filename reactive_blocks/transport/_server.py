@@ -37,7 +37,6 @@ _NOT_YET: Final[dict[str, Any]] = {
     "blocked_paths": (None,),
     "root_path": (None, ""),
     "app_kwargs": (None,),
-    "state_session_capacity": (10000,),
     "share_server_address": (None,),
     "share_server_protocol": (None,),
     "auth_dependency": (None,),
@@ -134,6 +133,7 @@ def launch(
     quiet: bool = False,
     show_api: bool = True,
     max_file_size: str | int | None = None,
+    state_session_capacity: int = 10000,
     strict_cors: bool = True,
     **not_yet: Any,
 ) -> tuple[web.Application, str, None]:
@@ -153,7 +153,12 @@ def launch(
     if blocks.server is not None:
         blocks.close()
 
-    runtime = Runtime(blocks.spec(), show_error=show_error, max_threads=max_threads)
+    runtime = Runtime(
+        blocks.spec(),
+        show_error=show_error,
+        max_threads=max_threads,
+        state_session_capacity=state_session_capacity,
+    )
     runtime.spec.config["show_api"] = show_api
     limits = SocketLimits(max_message=_message_limit(max_file_size))
     login = Login(auth, auth_message) if auth is not None else None
