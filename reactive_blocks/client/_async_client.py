@@ -117,19 +117,21 @@ class AsyncClient:
         label: str | None = None,
         elem_id: str | None = None,
         kind: str | None = None,
+        value: Any = None,
     ) -> int:
-        """The id of the one block matching every given criterion."""
+        """The id of the one block matching every given criterion.
+
+        ``value`` finds a button by its caption.
+        """
+        criteria = {"label": label, "elem_id": elem_id, "value": value}
         found = [
             int(key)
             for key, block in self.config["blocks"].items()
-            if (label is None or block["props"].get("label") == label)
-            and (elem_id is None or block["props"].get("elem_id") == elem_id)
-            and (kind is None or block["type"] == kind)
+            if (kind is None or block["type"] == kind)
+            and all(v is None or block["props"].get(k) == v for k, v in criteria.items())
         ]
         if len(found) != 1:
-            raise LookupError(
-                f"{len(found)} blocks match label={label!r} elem_id={elem_id!r} kind={kind!r}"
-            )
+            raise LookupError(f"{len(found)} blocks match {criteria}, kind={kind!r}")
         return found[0]
 
     # -- acting -------------------------------------------------------------------
