@@ -7,22 +7,16 @@ import contextlib
 import itertools
 import mimetypes
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import websockets
-
+from reactive_blocks.client._connection import Connection, SessionExpired
 from reactive_blocks.errors import EventError, ProtocolError
 from reactive_blocks.log import client_logger as log
 from reactive_blocks.protocol import (
-    PROTOCOL_VERSION,
     Blob,
     apply_edits,
-    decode_frame,
-    encode_frame,
 )
-
-MAX_MESSAGE: Final = 16 * 1024 * 1024
 
 
 def handle_file(path: str | Path) -> Blob:
@@ -45,9 +39,17 @@ class AsyncClient:
     Args:
         url: The app's URL, as printed by ``launch()``.
         headers: Extra HTTP headers for the socket's handshake (a login cookie).
+        reconnect_timeout: Seconds to keep trying to resume the session after
+            a connection is lost without a close frame.
     """
 
-    def __init__(self, url: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        reconnect_timeout: float = 120.0,
+    ) -> None:
         self.url = url
         self.headers = headers or {}
         self.session: str | None = None
@@ -55,7 +57,8 @@ class AsyncClient:
         self.values: dict[int, Any] = {}
         self.props: dict[int, dict[str, Any]] = {}
         self.errors: list[dict[str, Any]] = []
-        self._ws: Any = None
+        self._conn: Connection | None = None
+        self.reconnect_timeout = reconnect_timeout
         self._reader: asyncio.Task[None] | None = None
         self._refs = itertools.count(1)
         self._waiters: dict[int, asyncio.Future[Any]] = {}
@@ -72,23 +75,14 @@ class AsyncClient:
 
     async def connect(self) -> None:
         """Open the socket, say hello, and read the app's config."""
-        self._ws = await websockets.connect(
+        self._conn = Connection(
             _socket_url(self.url),
-            max_size=MAX_MESSAGE,
-            compression=None,
-            additional_headers=self.headers,
+            self.headers,
+            self._handle_frame,
+            reconnect_timeout=self.reconnect_timeout,
         )
-        await self._ws.send(
-            encode_frame({"type": "hello", "protocol": PROTOCOL_VERSION})[0].decode()
-        )
-        first_frame = await self._receive_frame()
-        welcome = _first(first_frame)
-        if welcome.get("type") != "welcome":
-            await self._ws.close()
-            raise ProtocolError(
-                welcome.get("code", "bad_message"), welcome.get("message", str(welcome))
-            )
-
+        first_frame = await self._conn.open()
+        welcome = first_frame[0]
         self.session = welcome["session"]
         self.config = welcome["config"]
         for key, block in self.config["blocks"].items():
@@ -97,17 +91,26 @@ class AsyncClient:
                 self.values[int(key)] = block["props"]["value"]
         # The welcome's frame also carries the start of the load listeners'
         # runs; settle() must know of them to wait for their outputs.
-        for message in first_frame[1:]:
-            self._handle(message)
+        self._handle_frame(first_frame[1:])
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
 
     async def close(self) -> None:
         """Close the socket cleanly; the server ends the session."""
-        if self._ws is not None:
-            await self._ws.close()
+        if self._conn is not None:
+            await self._conn.close()
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
+
+    @property
+    def resumes(self) -> int:
+        """How many times the session was resumed after a lost connection."""
+        return self._conn.resumes if self._conn is not None else 0
+
+    def drop_connection(self) -> None:
+        """Cut the TCP connection without a close frame (for testing resumes)."""
+        if self._conn is not None:
+            self._conn.abort()
 
     # -- finding things --------------------------------------------------------
 
@@ -128,7 +131,9 @@ class AsyncClient:
             int(key)
             for key, block in self.config["blocks"].items()
             if (kind is None or block["type"] == kind)
-            and all(v is None or block["props"].get(k) == v for k, v in criteria.items())
+            and all(
+                v is None or block["props"].get(k) == v for k, v in criteria.items()
+            )
         ]
         if len(found) != 1:
             raise LookupError(f"{len(found)} blocks match {criteria}, kind={kind!r}")
@@ -180,8 +185,8 @@ class AsyncClient:
     # -- the socket ---------------------------------------------------------------
 
     async def _send(self, message: dict[str, Any]) -> None:
-        data, binary = encode_frame(message)
-        await self._ws.send(data if binary else data.decode())
+        assert self._conn is not None, "connect() first"
+        await self._conn.send(message)
 
     async def _request(
         self, message: dict[str, Any], timeout: float | None = None
@@ -196,20 +201,20 @@ class AsyncClient:
         finally:
             self._waiters.pop(ref, None)
 
-    async def _receive_frame(self) -> list[dict[str, Any]]:
-        data = await self._ws.recv()
-        frame = decode_frame(data, isinstance(data, bytes))
-        return frame if isinstance(frame, list) else [frame]
+    def _handle_frame(self, frame: list[dict[str, Any]]) -> None:
+        for message in frame:
+            self._handle(message)
 
     async def _read_loop(self) -> None:
+        assert self._conn is not None
         try:
-            while True:
-                for message in await self._receive_frame():
-                    self._handle(message)
-        except websockets.ConnectionClosed:
-            pass
+            await self._conn.run()
         finally:
-            failure = ConnectionError("the connection closed")
+            failure: ConnectionError = (
+                SessionExpired("the server ended the session")
+                if self._conn.expired
+                else ConnectionError("the connection closed")
+            )
             for future in self._waiters.values():
                 if not future.done():
                     future.set_exception(failure)
@@ -231,6 +236,8 @@ class AsyncClient:
                 self._quiet.set()
         elif kind == "pong":
             self._resolve(message.get("ref"), message)
+        elif kind == "ack" and self._conn is not None:
+            self._conn.confirmed(message["received"])
         elif kind == "error":
             self.errors.append(message)
             log.debug("server error: %s", message)
@@ -285,5 +292,3 @@ def _wire(value: Any) -> Any:
     return value
 
 
-def _first(frame: list[dict[str, Any]]) -> dict[str, Any]:
-    return frame[0] if frame else {}

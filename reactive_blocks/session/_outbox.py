@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from reactive_blocks.log import session_logger as log
@@ -27,16 +29,39 @@ class Outbox:
     every change, the newest of each replaceable message, messages put
     after]``: a terminal message always follows the changes of its event.
 
+    When the session may resume over a new socket (``keep_sent``), every
+    frame sent stays until the client acknowledges the messages in it, and
+    ``attach`` sends the unacknowledged ones again, in order. At most
+    ``window`` bytes stay unacknowledged: past that, sending pauses and
+    changes collapse as for a slow socket, so memory stays bounded however
+    long the client is gone.
+
     Args:
         send: Sends one encoded frame; the bool says whether it is binary.
+            None starts the outbox detached.
+        keep_sent: Whether to keep sent frames until acknowledged.
+        window: Bytes sent but not yet acknowledged before sending pauses.
     """
 
-    def __init__(self, send: Send) -> None:
+    def __init__(
+        self,
+        send: Send | None,
+        *,
+        keep_sent: bool = False,
+        window: int = 8 * 1024 * 1024,
+    ) -> None:
         self._send = send
+        self._keep_sent = keep_sent
+        self._window = window
         self._head: list[dict[str, Any]] = []
         self._tail: list[dict[str, Any]] = []
         self._changes: dict[tuple[int, str], list[Any]] = {}
         self._latest: dict[Any, dict[str, Any]] = {}
+        self._sent: deque[_SentFrame] = deque()
+        self._sent_bytes = 0
+        self._next_index = 0
+        self._acked = 0
+        self._replay = False
         self._wake = asyncio.Event()
         self._closed = False
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
@@ -76,6 +101,47 @@ class Outbox:
             len(self._head) + len(self._tail) + len(self._changes) + len(self._latest)
         )
 
+    @property
+    def keeps_sent(self) -> bool:
+        """Whether sent frames are kept for a resume."""
+        return self._keep_sent
+
+    @property
+    def unacknowledged(self) -> int:
+        """Bytes sent and kept until the client acknowledges them."""
+        return self._sent_bytes
+
+    def acknowledge(self, received: int) -> None:
+        """The client applied its first ``received`` messages: forget those frames."""
+        if not self._acked < received <= self._next_index:
+            return
+        self._acked = received
+        while self._sent and self._sent[0].end <= received:
+            self._sent_bytes -= len(self._sent.popleft().data)
+        self._wake.set()
+
+    def detach(self) -> None:
+        """Stop sending: the socket is gone. Changes keep collapsing meanwhile."""
+        self._send = None
+
+    def check_resume(self, received: int) -> None:
+        """Raise ValueError unless the client may resume from ``received`` messages.
+
+        It must be a frame boundary this outbox still holds: a client that
+        claims otherwise is confused or lying.
+        """
+        inside = any(f.start < received < f.end for f in self._sent)
+        if not self._acked <= received <= self._next_index or inside:
+            raise ValueError(f"cannot resume from message {received}")
+
+    def attach(self, send: Send, received: int) -> None:
+        """Send over a new socket, from the client's ``received`` messages on."""
+        self.check_resume(received)
+        self.acknowledge(received)
+        self._send = send
+        self._replay = True
+        self._wake.set()
+
     async def close(self, *, flush: bool = False) -> None:
         """Stop sending; with ``flush``, send what waits first."""
         self._closed = True
@@ -98,20 +164,59 @@ class Outbox:
         self._head, self._tail = [], []
         return frame
 
+    def _can_send(self) -> bool:
+        return self._send is not None and self._sent_bytes <= self._window
+
     async def _write_loop(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            frame = self._take()
-            if frame:
-                data, binary = encode_frame(frame)
-                try:
-                    await self._send(data, binary)
-                except (ConnectionError, RuntimeError) as exc:
-                    log.debug("outbox: socket gone (%s); dropping frames", exc)
-                    return
+            if self._replay and self._send is not None:
+                self._replay = False
+                await self._resend()
+            if self._can_send():
+                frame = self._take()
+                if frame:
+                    await self._send_frame(frame)
             if self._closed and not self.pending():
                 return
+
+    async def _resend(self) -> None:
+        for sent in list(self._sent):
+            if not await self._transmit(sent.data, sent.binary):
+                return
+
+    async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
+        data, binary = encode_frame(frame)
+        start = self._next_index
+        self._next_index += len(frame)
+        if self._keep_sent:
+            self._sent.append(_SentFrame(start, self._next_index, data, binary))
+            self._sent_bytes += len(data)
+        await self._transmit(data, binary)
+
+    async def _transmit(self, data: bytes, binary: bool) -> bool:
+        send = self._send
+        if send is None:
+            return False
+        try:
+            await send(data, binary)
+        except (ConnectionError, RuntimeError) as exc:
+            log.debug("outbox: socket gone (%s); waiting to resume", exc)
+            if self._send is send:
+                self._send = None
+            return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class _SentFrame:
+    """A frame sent and kept until acknowledged: messages ``[start, end)``."""
+
+    start: int
+    end: int
+    data: bytes
+    binary: bool
 
 
 def _encode_change(key: tuple[int, str], sent: Any, newest: Any) -> list[Any]:

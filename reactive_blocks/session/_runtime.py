@@ -6,6 +6,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 from reactive_blocks.declaration import AppSpec
 from reactive_blocks.graph import Graph
@@ -28,6 +29,8 @@ class Runtime:
         max_threads: Threads of the default executor.
         clock: Injectable time source for the scheduler.
         state_session_capacity: Sessions whose ``State`` values are kept.
+        reconnect_grace: Seconds a session whose connection was lost waits
+            for the client to resume it; 0 ends it at once.
     """
 
     def __init__(
@@ -39,6 +42,7 @@ class Runtime:
         max_threads: int = 40,
         clock: Callable[[], float] = time.monotonic,
         state_session_capacity: int = 10000,
+        reconnect_grace: float = 60.0,
     ) -> None:
         self.spec = spec
         self.graph = Graph(spec)
@@ -49,12 +53,35 @@ class Runtime:
         self.show_error = show_error
         self.sessions: dict[str, Session] = {}
         self.state_keeper = StateKeeper(state_session_capacity)
+        self.reconnect_grace = reconnect_grace
+        self._tokens: dict[str, Session] = {}
 
     def open_session(self, send: Send) -> Session:
         """Mint a session for a new connection; the id is never the client's."""
         key = secrets.token_urlsafe(16)
         session = Session(key, self, send)
         self.sessions[key] = session
+        return session
+
+    def mint_token(self, session: Session) -> str:
+        """A new secret that resumes ``session``; its previous one stops working."""
+        self.forget_token(getattr(session, "resume_token", None))
+        token = secrets.token_urlsafe(32)
+        self._tokens[token] = session
+        return token
+
+    def forget_token(self, token: str | None) -> None:
+        """Make ``token`` resume nothing."""
+        if token is not None:
+            self._tokens.pop(token, None)
+
+    def session_for_token(self, token: Any) -> Session | None:
+        """The live session ``token`` resumes, if any."""
+        if not isinstance(token, str):
+            return None
+        session = self._tokens.get(token)
+        if session is None or not session.is_open:
+            return None
         return session
 
     def forget(self, session: Session) -> None:

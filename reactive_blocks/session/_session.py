@@ -27,9 +27,13 @@ if TYPE_CHECKING:
 #: Change waves one user action may cause before propagation stops as a loop.
 MAX_WAVES: Final = 32
 
+#: A client message count is confirmed after this many messages or seconds.
+CONFIRM_EVERY: Final = 64
+CONFIRM_DELAY: Final = 0.2
+
 GENERIC_ERROR: Final = "Error in the app's function (the server log has details)."
 
-State = Literal["open", "closing", "closed"]
+State = Literal["open", "detached", "closing", "closed"]
 
 
 class Session:
@@ -41,14 +45,23 @@ class Session:
     costs a few small objects.
 
     The session moves ``open → closing → closed`` once; ``close()`` runs
-    its teardown exactly once however the connection ended.
+    its teardown exactly once however the connection ended. A lost
+    connection moves it to ``detached`` instead, where its runs go on and its
+    outbox collapses what it cannot send, until ``resume`` attaches a new
+    socket or the grace period ends it.
     """
 
     def __init__(self, key: str, runtime: Runtime, send: Send) -> None:
         self.key = key
         self.runtime = runtime
         self.state: State = "open"
-        self.outbox = Outbox(send)
+        self.outbox = Outbox(send, keep_sent=runtime.reconnect_grace > 0)
+        self.resume_token = runtime.mint_token(self)
+        self.connection = 0
+        self._grace: asyncio.TimerHandle | None = None
+        self.received = 0
+        self._confirmed = 0
+        self._confirming: asyncio.TimerHandle | None = None
         self._values: dict[int, Any] = {}
         self._props: dict[tuple[int, str], Any] = {}
         self._event_ids = itertools.count(1)
@@ -63,7 +76,51 @@ class Session:
 
     @property
     def is_open(self) -> bool:
-        return self.state == "open"
+        return self.state in ("open", "detached")
+
+    def detach(self) -> None:
+        """The connection was lost: keep running for the grace period, then end."""
+        if self.state != "open":
+            return
+        grace = self.runtime.reconnect_grace
+        if grace <= 0:
+            asyncio.get_running_loop().create_task(self.close())
+            return
+
+        self.state = "detached"
+        self.outbox.detach()
+        self._grace = asyncio.get_running_loop().call_later(
+            grace, lambda: asyncio.ensure_future(self._expire())
+        )
+        log.debug("session %s detached; %s s to resume", self.key, grace)
+
+    async def _expire(self) -> None:
+        if self.state == "detached":
+            log.debug("session %s: no resume within the grace period", self.key)
+            await self.close()
+
+    def resume(self, received: int) -> str:
+        """Take the session back for a new socket; returns the new resume token.
+
+        The old token stops working at once, so a token seen by anyone else
+        can never resume this session again. Call ``attach`` next.
+
+        Raises:
+            ValueError: ``received`` is not a count this session sent.
+        """
+        self.outbox.check_resume(received)
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        self.outbox.detach()
+        self.state = "open"
+        self.connection += 1
+        self.resume_token = self.runtime.mint_token(self)
+        return self.resume_token
+
+    def attach(self, send: Send, received: int) -> None:
+        """Send over the new socket, from the client's ``received`` messages on."""
+        self.outbox.attach(send, received)
 
     def start(self) -> None:
         """Send the welcome, then fire the app's ``load`` listeners."""
@@ -72,6 +129,7 @@ class Session:
                 "type": "welcome",
                 "protocol": PROTOCOL_VERSION,
                 "session": self.key,
+                "resume_token": self.resume_token,
                 "config": self.runtime.spec.config,
             }
         )
@@ -92,6 +150,10 @@ class Session:
         await asyncio.shield(self._teardown)
 
     async def _tear_down(self) -> None:
+        for handle in (self._grace, self._confirming):
+            if handle is not None:
+                handle.cancel()
+        self.runtime.forget_token(self.resume_token)
         await self._ticker.stop()
         self.runtime.scheduler.end_owner(self)
         await self._run_unload()
@@ -132,10 +194,46 @@ class Session:
             self._receive_call(message, ref)
         elif kind == "ping":
             self.outbox.put({"type": "pong", "ref": ref})
+        elif kind == "ack":
+            received = message.get("received")
+            if not isinstance(received, int) or isinstance(received, bool):
+                raise ProtocolError("bad_message", "'ack' needs an integer 'received'")
+            self.outbox.acknowledge(received)
         elif kind == "hello":
             raise ProtocolError("bad_message", "'hello' is only the first message")
         else:
             raise ProtocolError("bad_message", f"unknown message type {kind!r}")
+
+    def note_received(self) -> None:
+        """Count one message from the client, usable or not.
+
+        The count is confirmed to the client now and then (``ack``) and on
+        resume, so that after a lost connection it knows which of its
+        messages to send again.
+        """
+        self.received += 1
+        self._confirm_soon()
+
+    def _confirm_soon(self) -> None:
+        """Send an ``ack`` of the client's messages: at once every 64, else soon.
+
+        Acknowledging each message would double the frames of a slider drag.
+        """
+        if not self.outbox.keeps_sent:
+            return
+        if self.received - self._confirmed >= CONFIRM_EVERY:
+            self._confirm()
+        elif self._confirming is None:
+            loop = asyncio.get_running_loop()
+            self._confirming = loop.call_later(CONFIRM_DELAY, self._confirm)
+
+    def _confirm(self) -> None:
+        if self._confirming is not None:
+            self._confirming.cancel()
+            self._confirming = None
+        if self.is_open and self.received != self._confirmed:
+            self._confirmed = self.received
+            self.outbox.put_latest("ack", {"type": "ack", "received": self.received})
 
     def _receive_set(self, message: dict[str, Any]) -> None:
         component = self._component(message)

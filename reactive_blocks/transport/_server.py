@@ -18,7 +18,7 @@ from reactive_blocks.log import transport_logger as log
 from reactive_blocks.session import Runtime
 from reactive_blocks.transport._app import build_app
 from reactive_blocks.transport._auth import Login
-from reactive_blocks.transport._socket import SocketLimits
+from reactive_blocks.transport._socket import SOCKETS, SocketLimits
 
 FIRST_PORT: Final = 7860
 PORTS_TRIED: Final = 100
@@ -85,9 +85,11 @@ class Server:
             self._stopped.set()
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(self._app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            self._app, handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         await self._runner.setup()
-        await web.SockSite(self._runner, self._sock, shutdown_timeout=1.0).start()
+        await web.SockSite(self._runner, self._sock).start()
 
     def close(self) -> None:
         """Close every socket (each session ends, unload fires), then stop."""
@@ -100,7 +102,8 @@ class Server:
         self._thread.join(timeout=10)
 
     async def _stop(self) -> None:
-        for ws in list(self._app.get("sockets", ())):
+        sockets = self._app[SOCKETS]
+        for ws in list(sockets):
             await ws.close(code=1001, message=b"server shutting down")
         await self.runtime.close()
         if self._runner is not None:
@@ -135,6 +138,8 @@ def launch(
     max_file_size: str | int | None = None,
     state_session_capacity: int = 10000,
     strict_cors: bool = True,
+    reconnect_grace: float = 60.0,
+    heartbeat: float = 15.0,
     **not_yet: Any,
 ) -> tuple[web.Application, str, None]:
     """Serve ``blocks`` on ``http://server_name:server_port/``.
@@ -145,6 +150,13 @@ def launch(
     does not provide): it logs a warning and serves on the local URL, as
     Gradio does when its share server is out of reach. ``show_api`` is
     recorded in the config; there is no API page yet.
+
+    Two options are reactive_blocks' own: ``reconnect_grace`` (seconds a
+    session whose connection was lost without a close frame waits for its
+    client to resume it; 0 ends it at once) and ``heartbeat`` (seconds
+    between the server's pings; a peer that misses one for half as long
+    again is taken as gone, and the pings keep proxies with idle timeouts
+    from closing a quiet socket).
 
     Returns:
         The aiohttp application, the local URL, and None for the share URL.
@@ -158,9 +170,12 @@ def launch(
         show_error=show_error,
         max_threads=max_threads,
         state_session_capacity=state_session_capacity,
+        reconnect_grace=reconnect_grace,
     )
     runtime.spec.config["show_api"] = show_api
-    limits = SocketLimits(max_message=_message_limit(max_file_size))
+    limits = SocketLimits(
+        max_message=_message_limit(max_file_size), heartbeat=heartbeat
+    )
     login = Login(auth, auth_message) if auth is not None else None
     app = build_app(
         runtime,

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from reactive_blocks.errors import ProtocolError
 from reactive_blocks.log import transport_logger as log
 from reactive_blocks.protocol import PROTOCOL_VERSION, decode_frame, encode_frame
-from reactive_blocks.session import Runtime, Session
+from reactive_blocks.session import Runtime, Send, Session
 
 HELLO_TIMEOUT: Final = 10.0
+
+#: The open sockets of an app, closed one by one when the server stops.
+SOCKETS: Final[web.AppKey[set[web.WebSocketResponse]]] = web.AppKey("sockets")
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class SocketLimits:
     max_message: int = 16 * 1024 * 1024
     rate: float = 2000.0
     burst: float = 4000.0
-    heartbeat: float = 20.0
+    heartbeat: float = 15.0
 
 
 class _RateLimit:
@@ -58,7 +61,12 @@ class _RateLimit:
 async def serve_socket(
     request: web.Request, runtime: Runtime, limits: SocketLimits
 ) -> web.WebSocketResponse:
-    """Serve one tab's socket until it closes, then end its session."""
+    """Serve one tab's socket until it closes.
+
+    A close frame from the client ends its session; a connection lost
+    without one (no close frame, a failed heartbeat) only detaches it, so
+    that the client can resume it over a new socket.
+    """
     ws = web.WebSocketResponse(
         max_msg_size=limits.max_message,
         heartbeat=limits.heartbeat,
@@ -66,42 +74,98 @@ async def serve_socket(
         decode_text=False,
     )
     await ws.prepare(request)
-    if not await _receive_hello(ws):
+    hello = await _receive_hello(ws)
+    if hello is None:
         await ws.close()
         return ws
 
     async def send(data: bytes, binary: bool) -> None:
         await ws.send_frame(data, WSMsgType.BINARY if binary else WSMsgType.TEXT)
 
-    session = runtime.open_session(send)
-    request.app.setdefault("sockets", set()).add(ws)
-    log.debug("session %s opened from %s", session.key, request.remote)
+    session = await _open_or_resume(ws, hello, runtime, send)
+    if session is None:
+        await ws.close()
+        return ws
+
+    connection = session.connection
+    request.app[SOCKETS].add(ws)
     try:
-        session.start()
         await _receive_loop(ws, session, _RateLimit(limits.rate, limits.burst))
     finally:
-        request.app["sockets"].discard(ws)
-        await session.close()
+        request.app[SOCKETS].discard(ws)
+        await _after_close(ws, session, connection)
     return ws
 
 
-async def _receive_hello(ws: web.WebSocketResponse) -> bool:
+async def _open_or_resume(
+    ws: web.WebSocketResponse, hello: dict[str, Any], runtime: Runtime, send: Send
+) -> Session | None:
+    resume = hello.get("resume")
+    if resume is None:
+        session = runtime.open_session(send)
+        log.debug("session %s opened", session.key)
+        session.start()
+        return session
+
+    if not isinstance(resume, dict) or not isinstance(resume.get("received"), int):
+        await _send_error(
+            ws, "bad_message", "'resume' needs 'token' and an integer 'received'"
+        )
+        return None
+    resumed = runtime.session_for_token(resume.get("token"))
+    if resumed is None:
+        await _send_error(
+            ws,
+            "session_expired",
+            "this session has ended; reload the page to start anew",
+        )
+        return None
+    try:
+        token = resumed.resume(resume["received"])
+    except ValueError as exc:
+        await _send_error(ws, "bad_message", str(exc))
+        return None
+
+    log.debug("session %s resumed from message %s", resumed.key, resume["received"])
+    reply = {
+        "type": "resumed",
+        "session": resumed.key,
+        "resume_token": token,
+        "received": resumed.received,
+    }
+    await ws.send_frame(encode_frame([reply])[0], WSMsgType.TEXT)
+    resumed.attach(send, resume["received"])
+    return resumed
+
+
+async def _after_close(
+    ws: web.WebSocketResponse, session: Session, connection: int
+) -> None:
+    if session.connection != connection:
+        return  # a newer socket has resumed the session meanwhile
+    if ws.close_code in (None, WSCloseCode.ABNORMAL_CLOSURE):
+        session.detach()
+    else:
+        await session.close()
+
+
+async def _receive_hello(ws: web.WebSocketResponse) -> dict[str, Any] | None:
     try:
         msg = await ws.receive(timeout=HELLO_TIMEOUT)
     except asyncio.TimeoutError:
         await _send_error(ws, "bad_message", "no 'hello' within 10 seconds")
-        return False
+        return None
     if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-        return False
+        return None
     try:
         hello = decode_frame(msg.data, msg.type == WSMsgType.BINARY)
     except ProtocolError as exc:
         await _send_error(ws, exc.code, str(exc))
-        return False
+        return None
 
     if not isinstance(hello, dict) or hello.get("type") != "hello":
         await _send_error(ws, "bad_message", "the first message must be 'hello'")
-        return False
+        return None
     if hello.get("protocol") != PROTOCOL_VERSION:
         await _send_error(
             ws,
@@ -109,8 +173,8 @@ async def _receive_hello(ws: web.WebSocketResponse) -> bool:
             f"server speaks protocol {PROTOCOL_VERSION}, client sent "
             f"{hello.get('protocol')!r}; reload the page",
         )
-        return False
-    return True
+        return None
+    return hello
 
 
 async def _receive_loop(
@@ -120,6 +184,7 @@ async def _receive_loop(
         if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             continue
         ref = None
+        session.note_received()
         try:
             if not rate.allow():
                 raise ProtocolError("rate_limited", "too many messages; slow down")
