@@ -42,7 +42,9 @@ def test_layer_imports_only_lower_layers(layer: str) -> None:
     """Every module of a layer imports only itself, lower layers and shared modules."""
     for path in sorted((PACKAGE / layer).rglob("*.py")):
         imported = _imported_layers(path) - SHARED - {layer}
-        assert imported <= ALLOWED[layer], f"{path.name} imports {imported - ALLOWED[layer]}"
+        assert imported <= ALLOWED[layer], (
+            f"{path.name} imports {imported - ALLOWED[layer]}"
+        )
 
 
 def test_every_layer_is_checked() -> None:

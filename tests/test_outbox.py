@@ -1,0 +1,141 @@
+"""The outbox: one frame per tick, appends, collapsing, terminal-message order."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Final
+
+import pytest
+
+from reactive_blocks.protocol import decode_frame
+from reactive_blocks.session import Outbox
+
+TIMEOUT: Final = 10.0
+
+RUNNING = {"type": "event", "event": 1, "listener": 0, "stage": "running"}
+END = {"type": "end", "event": 1, "outcome": "done"}
+END_2 = {"type": "end", "event": 2, "outcome": "done"}
+
+
+class Wire:
+    """A socket stand-in that records each frame the outbox sends.
+
+    While ``gate`` is clear, ``send`` does not return: a slow client.
+    """
+
+    def __init__(self) -> None:
+        self.frames: list[Any] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def send(self, data: bytes, binary: bool) -> None:
+        self.frames.append(decode_frame(data, binary))
+        await self.gate.wait()
+
+    async def wait_for_frames(self, count: int) -> None:
+        async def arrived() -> None:
+            while len(self.frames) < count:
+                await asyncio.sleep(0.001)
+
+        await asyncio.wait_for(arrived(), TIMEOUT)
+
+
+def _update(*changes: list[Any]) -> dict[str, Any]:
+    return {"type": "update", "changes": list(changes)}
+
+
+async def test_changes_and_messages_of_one_tick_leave_as_one_frame() -> None:
+    """Messages and changes put in one tick go out together in one frame, in order."""
+    wire = Wire()
+    outbox = Outbox(wire.send)
+
+    outbox.put(RUNNING)
+    outbox.change(4, "value", "Hello", "")
+    outbox.change(5, "visible", False, True)
+    outbox.put(END)
+    await outbox.close(flush=True)
+
+    assert wire.frames == [
+        [RUNNING, _update([4, "value", "Hello"], [5, "visible", False]), END]
+    ]
+
+
+async def test_appends_to_a_growing_string_merge_and_travel_as_appends() -> None:
+    """A string that grows is sent as its new text only, merged while waiting."""
+    wire = Wire()
+    outbox = Outbox(wire.send)
+
+    outbox.change(4, "value", "Hello", "Hel")
+    outbox.change(4, "value", "Hello wor", "Hello")
+    await wire.wait_for_frames(1)
+    outbox.change(4, "value", "Hello world", "Hello wor")
+    await outbox.close(flush=True)
+
+    assert wire.frames == [
+        [_update([4, "value", "lo wor", "append"])],
+        [_update([4, "value", "ld", "append"])],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("steps", "sent"),
+    [
+        pytest.param([("x", "w"), ("y", "x")], [4, "value", "y"], id="set-after-set"),
+        pytest.param(
+            [("ab", "a"), ("zz", "ab")], [4, "value", "zz"], id="set-after-append"
+        ),
+        pytest.param(
+            [("new", "old"), ("newer", "new")],
+            [4, "value", "newer"],
+            id="append-after-set",
+        ),
+    ],
+)
+async def test_newer_value_replaces_the_waiting_one(
+    steps: list[tuple[str, str]], sent: list[Any]
+) -> None:
+    """Of several values of one property in one frame, only the newest is sent."""
+    wire = Wire()
+    outbox = Outbox(wire.send)
+
+    for value, previous in steps:
+        outbox.change(4, "value", value, previous)
+    await outbox.close(flush=True)
+
+    assert wire.frames == [[_update(sent)]]
+
+
+async def test_terminal_messages_follow_the_changes_of_their_events() -> None:
+    """An end put after changes leaves after the update that carries them."""
+    wire = Wire()
+    outbox = Outbox(wire.send)
+
+    outbox.put(END)
+    outbox.change(4, "value", "b", "a")
+    outbox.put(END_2)
+    outbox.change(6, "value", 3, 2)
+    await outbox.close(flush=True)
+
+    assert wire.frames == [
+        [END, _update([4, "value", "b"], [6, "value", 3]), END_2],
+    ]
+
+
+async def test_slow_socket_keeps_one_pending_change_and_sends_the_last() -> None:
+    """While send is blocked, 1,000 updates of one property wait as one change."""
+    wire = Wire()
+    outbox = Outbox(wire.send)
+    wire.gate.clear()
+
+    outbox.change(4, "value", 0, None)
+    await wire.wait_for_frames(1)
+    for value in range(1, 1001):
+        outbox.change(4, "value", value, value - 1)
+
+    assert outbox.pending() == 1
+    wire.gate.set()
+    await outbox.close(flush=True)
+    assert wire.frames == [
+        [_update([4, "value", 0])],
+        [_update([4, "value", 1000])],
+    ]

@@ -1,0 +1,759 @@
+"""Sessions against real servers: propagation, errors, lifecycle, execution."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import PIL.Image
+import pytest
+
+import reactive_blocks as gr
+from reactive_blocks.session import MAX_WAVES
+
+if TYPE_CHECKING:
+    from tests.conftest import Apps, Message, Sockets
+
+TIMEOUT: Final = 10.0
+GENERIC_ERROR: Final = "Error in the app's function (the server log has details)."
+
+
+async def wait_until(condition: Callable[[], bool]) -> None:
+    """Return once ``condition()`` holds; fail after TIMEOUT seconds."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.005)
+
+
+async def wait_event(event: threading.Event) -> None:
+    """Return once a thread-side event is set; fail after TIMEOUT seconds."""
+    assert await asyncio.to_thread(event.wait, TIMEOUT), "event not set in time"
+
+
+def greeter() -> gr.Blocks:
+    """Name, Out and a button whose listener 'greet' writes a greeting."""
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        out = gr.Textbox(label="Out")
+        button = gr.Button("Greet")
+
+        def greet(text: str) -> str:
+            return f"Hello {text}!"
+
+        button.click(greet, name, out)
+    return demo
+
+
+async def assert_greets(client: gr.AsyncClient) -> None:
+    """The session still runs listeners: 'greet' answers exactly."""
+    assert await client.predict("Ada", api_name="greet") == "Hello Ada!"
+
+
+# -- values and propagation ----------------------------------------------------
+
+
+async def test_predict_returns_the_output_and_updates_the_mirror(
+    launch: Apps,
+) -> None:
+    """predict returns the function's exact string and the mirror holds it too."""
+    async with gr.AsyncClient(launch(greeter())) as client:
+        result = await client.predict("Abubakar", api_name="greet")
+
+        assert result == "Hello Abubakar!"
+        assert client.values[client.component(label="Out")] == "Hello Abubakar!"
+
+
+async def test_set_fires_change_whose_output_reaches_the_mirror(launch: Apps) -> None:
+    """A user's set fires the textbox's change listener; its output is mirrored."""
+    with gr.Blocks() as demo:
+        source = gr.Textbox(label="Source")
+        shout = gr.Textbox(label="Shout")
+        source.change(lambda text: text.upper(), source, shout)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.set(source.id, "quiet please")
+        await client.settle()
+
+        assert client.values[shout.id] == "QUIET PLEASE"
+
+
+async def test_returning_the_current_value_fires_no_change(launch: Apps) -> None:
+    """An output set to its current value is no change and fires nothing downstream."""
+    downstream: list[str] = []
+    with gr.Blocks() as demo:
+        source = gr.Textbox(label="Source")
+        fixed = gr.Textbox(label="Fixed")
+        source.change(lambda _: "fixed", source, fixed)
+        fixed.change(downstream.append, fixed, None)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.set(source.id, "first")
+        await client.settle()
+        assert downstream == ["fixed"]
+
+        await client.set(source.id, "second")
+        await client.settle()
+        assert downstream == ["fixed"]
+        assert client.values[fixed.id] == "fixed"
+
+
+async def test_a_wave_of_two_outputs_is_seen_whole_and_once(launch: Apps) -> None:
+    """Listeners of a two-output wave run once each and see both new values."""
+    seen: dict[str, list[tuple[str, str]]] = {"left": [], "right": []}
+    with gr.Blocks() as demo:
+        source = gr.Textbox(label="Source")
+        left = gr.Textbox(label="Left")
+        right = gr.Textbox(label="Right")
+        source.change(lambda t: (f"{t}-L", f"{t}-R"), source, [left, right])
+
+        def on_left(a: str, b: str) -> None:
+            seen["left"].append((a, b))
+
+        def on_right(a: str, b: str) -> None:
+            seen["right"].append((a, b))
+
+        left.change(on_left, [left, right], None)
+        right.change(on_right, [left, right], None)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.set(source.id, "x")
+        await client.settle()
+
+    assert seen == {"left": [("x-L", "x-R")], "right": [("x-L", "x-R")]}
+
+
+async def test_input_fires_for_user_edits_only(launch: Apps) -> None:
+    """.input fires on a user's set but not when a listener writes the value."""
+    calls: dict[str, list[str]] = {"source.input": [], "echo.input": []}
+    echo_changes: list[str] = []
+    with gr.Blocks() as demo:
+        source = gr.Textbox(label="Source")
+        echo = gr.Textbox(label="Echo")
+        source.change(lambda t: t.upper(), source, echo)
+        source.input(calls["source.input"].append, source, None)
+        echo.input(calls["echo.input"].append, echo, None)
+        echo.change(echo_changes.append, echo, None)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.set(source.id, "typed")
+        await client.settle()
+
+    assert calls == {"source.input": ["typed"], "echo.input": []}
+    assert echo_changes == ["TYPED"]
+
+
+async def test_change_loop_stops_with_an_error_naming_both(launch: Apps) -> None:
+    """Two textboxes changing each other stop after MAX_WAVES with propagation_loop."""
+    runs: list[int] = []
+    with gr.Blocks() as demo:
+        a = gr.Textbox(label="A")
+        b = gr.Textbox(label="B")
+
+        def bump(_: str) -> str:
+            runs.append(len(runs))
+            return f"value {len(runs)}"
+
+        a.change(bump, a, b)
+        b.change(bump, b, a)
+        gr.Button("Greet").click(lambda: "still here", None, b, api_name="greet")
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.set(a.id, "start")
+        await client.settle()
+
+        assert len(runs) == MAX_WAVES + 1
+        assert client.errors == [
+            {
+                "type": "error",
+                "code": "propagation_loop",
+                "message": (
+                    f"change propagation did not settle after {MAX_WAVES} waves: "
+                    "Textbox 'A', Textbox 'B' keep changing each other; stop the "
+                    "loop by returning the current value when nothing needs to "
+                    "change"
+                ),
+            }
+        ]
+        assert await client.predict(api_name="greet") == "still here"
+
+
+# -- errors of listener functions -----------------------------------------------
+
+
+def failing_app() -> gr.Blocks:
+    """Listeners 'boom' (raises ValueError), 'refuse' (gr.Error), and 'greet'."""
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        out = gr.Textbox(label="Out")
+        button = gr.Button()
+
+        def boom(text: str) -> str:
+            raise ValueError(f"cannot use {text!r}")
+
+        def refuse(text: str) -> str:
+            raise gr.Error(f"No {text} allowed")
+
+        def greet(text: str) -> str:
+            return f"Hello {text}!"
+
+        button.click(boom, name, out)
+        button.click(refuse, name, out)
+        button.click(greet, name, out)
+    return demo
+
+
+def scheduler_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name == "reactive_blocks.scheduler" and r.levelno == logging.ERROR
+    ]
+
+
+@pytest.mark.parametrize(
+    ("show_error", "shown"),
+    [
+        pytest.param(False, GENERIC_ERROR, id="hidden"),
+        pytest.param(True, "ValueError: cannot use 'x'", id="shown"),
+    ],
+)
+async def test_raising_function_ends_in_error_and_is_logged_once(
+    launch: Apps, caplog: pytest.LogCaptureFixture, show_error: bool, shown: str
+) -> None:
+    """A raising function ends with outcome error, its text shown only on request."""
+    caplog.set_level(logging.ERROR, logger="reactive_blocks.scheduler")
+
+    async with gr.AsyncClient(launch(failing_app(), show_error=show_error)) as client:
+        with pytest.raises(gr.EventError) as caught:
+            await client.predict("x", api_name="boom")
+
+        assert caught.value.outcome == "error"
+        assert str(caught.value) == f"error: {shown}"
+        [record] = scheduler_errors(caplog)
+        assert record.getMessage() == "listener 'boom' raised"
+        assert record.exc_info is not None
+        assert record.exc_info[0] is ValueError
+        await assert_greets(client)
+
+
+async def test_gr_error_message_is_always_shown(
+    launch: Apps, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A gr.Error's message reaches the client even without show_error."""
+    caplog.set_level(logging.ERROR, logger="reactive_blocks.scheduler")
+
+    async with gr.AsyncClient(launch(failing_app())) as client:
+        with pytest.raises(gr.EventError) as caught:
+            await client.predict("cats", api_name="refuse")
+
+        assert caught.value.outcome == "error"
+        assert str(caught.value) == "error: No cats allowed"
+        assert scheduler_errors(caplog) == []
+        await assert_greets(client)
+
+
+async def test_wrong_output_count_is_an_error_naming_the_listener(
+    launch: Apps,
+) -> None:
+    """Returning three values for two outputs ends in an error naming the listener."""
+    with gr.Blocks() as demo:
+        left = gr.Textbox()
+        right = gr.Textbox()
+        gr.Button().click(lambda: (1, 2, 3), None, [left, right], api_name="pair")
+
+    async with gr.AsyncClient(launch(demo, show_error=True)) as client:
+        with pytest.raises(gr.EventError) as caught:
+            await client.predict(api_name="pair")
+
+    assert caught.value.outcome == "error"
+    assert str(caught.value) == (
+        "error: OutputError: listener 'pair' returned 3 values for 2 outputs; "
+        "return a tuple of 2 or a dict keyed by component"
+    )
+
+
+# -- malformed messages over a raw socket -----------------------------------------
+
+
+def checked_app() -> gr.Blocks:
+    """Name (editable), Out (output only), Speed (0 to 10), and listener 'greet'."""
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        out = gr.Textbox(label="Out")
+        speed = gr.Slider(0, 10, label="Speed")
+
+        def greet(text: str, pace: float) -> str:
+            return f"Hello {text} at {pace}!"
+
+        gr.Button(label="Greet").click(greet, [name, speed], out)
+    return demo
+
+
+BadMessage = Callable[[dict[str, int]], "Message | str"]
+
+MALFORMED: Final[list[Any]] = [
+    pytest.param(
+        lambda ids: "{not json",
+        "bad_message",
+        None,
+        id="not-json",
+    ),
+    pytest.param(
+        lambda ids: "[1, 2]",
+        "bad_message",
+        "a message must be a JSON object",
+        id="not-an-object",
+    ),
+    pytest.param(
+        lambda ids: {"type": "dance", "ref": 7},
+        "bad_message",
+        "unknown message type 'dance'",
+        id="unknown-type",
+    ),
+    pytest.param(
+        lambda ids: {"type": "set", "id": str(ids["Name"]), "value": "x", "ref": 7},
+        "bad_message",
+        "'set' needs an integer 'id'",
+        id="string-id",
+    ),
+    pytest.param(
+        lambda ids: {"type": "set", "id": 999, "value": "x", "ref": 7},
+        "unknown_component",
+        "no component with id 999",
+        id="unknown-component",
+    ),
+    pytest.param(
+        lambda ids: {"type": "set", "id": ids["Speed"], "value": 50, "ref": 7},
+        "bad_value",
+        "Slider 'Speed' takes values from 0 to 10, got 50",
+        id="slider-out-of-range",
+    ),
+    pytest.param(
+        lambda ids: {"type": "set", "id": ids["Out"], "value": "x", "ref": 7},
+        "not_interactive",
+        "Textbox 'Out' is not editable",
+        id="set-on-output",
+    ),
+    pytest.param(
+        lambda ids: {"type": "call", "api_name": "nope", "inputs": [], "ref": 7},
+        "unknown_listener",
+        "no listener with api_name 'nope'",
+        id="unknown-api-name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("build", "code", "text"), MALFORMED)
+async def test_malformed_message_gets_an_error_and_the_session_carries_on(
+    launch: Apps, sockets: Sockets, build: BadMessage, code: str, text: str | None
+) -> None:
+    """Each unusable message gets one error with its code; the session carries on."""
+    sock, _ = await sockets.open(launch(checked_app()))
+    ids = {label: sock.component(label) for label in ("Name", "Out", "Speed", "Greet")}
+    message = build(ids)
+
+    await sock.send(message)
+    [error] = await sock.ping()
+
+    assert error["type"] == "error"
+    assert error["code"] == code
+    if text is None:
+        assert error["message"].startswith("frame is not valid JSON: ")
+    else:
+        assert error["message"] == text
+    assert error.get("ref") == (7 if isinstance(message, dict) else None)
+
+    await sock.send({"type": "set", "id": ids["Name"], "value": "Ada"})
+    await sock.send({"type": "trigger", "id": ids["Greet"], "event": "click"})
+    received = await sock.receive_until(lambda m: m["type"] == "end")
+    assert [m for m in received if m["type"] != "event"] == [
+        {"type": "update", "changes": [[ids["Out"], "value", "Hello Ada at 0!"]]},
+        {"type": "end", "event": 1, "outcome": "done"},
+    ]
+
+
+async def test_first_message_other_than_hello_is_refused(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A socket whose first message is not hello gets bad_message and is closed."""
+    sock = await sockets.connect(launch(greeter()))
+
+    await sock.send({"type": "ping", "ref": 1})
+
+    assert await sock.receive() == [
+        {
+            "type": "error",
+            "code": "bad_message",
+            "message": "the first message must be 'hello'",
+        }
+    ]
+    await asyncio.wait_for(sock.connection.wait_closed(), TIMEOUT)
+
+
+async def test_wrong_protocol_version_is_a_protocol_mismatch(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A hello with another protocol version gets protocol_mismatch and is closed."""
+    sock = await sockets.connect(launch(greeter()))
+
+    error = await sock.hello(protocol=2)
+
+    assert error == {
+        "type": "error",
+        "code": "protocol_mismatch",
+        "message": "server speaks protocol 1, client sent 2; reload the page",
+    }
+    await asyncio.wait_for(sock.connection.wait_closed(), TIMEOUT)
+
+
+# -- sessions ------------------------------------------------------------------------
+
+
+async def test_two_sessions_never_see_each_others_values(launch: Apps) -> None:
+    """Values set and computed in one session stay out of another's."""
+    with gr.Blocks() as demo:
+        source = gr.Textbox(label="Source")
+        shout = gr.Textbox(label="Shout")
+        copy = gr.Textbox(label="Copy")
+        button = gr.Button()
+        source.change(lambda t: t.upper(), source, shout)
+        button.click(lambda t: f"copy of {t}", source, copy)
+
+    url = launch(demo)
+    async with gr.AsyncClient(url) as one, gr.AsyncClient(url) as two:
+        await one.set(source.id, "one")
+        await two.set(source.id, "two")
+        await one.trigger(button.id, "click")
+        await one.settle()
+        await two.settle()
+
+        assert (one.values[shout.id], one.values[copy.id]) == ("ONE", "copy of one")
+        assert (two.values[shout.id], two.values[copy.id]) == ("TWO", "")
+
+        await two.trigger(button.id, "click")
+        await two.settle()
+        assert two.values[copy.id] == "copy of two"
+        assert one.values[copy.id] == "copy of one"
+
+
+async def test_load_runs_once_per_session_before_it_settles(launch: Apps) -> None:
+    """Each new session runs load once; its output is mirrored by the first settle."""
+    loads: list[int] = []
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+
+        def loaded() -> str:
+            # Slower than a ping's round trip, so settle must wait for the run.
+            time.sleep(0.2)
+            loads.append(len(loads))
+            return f"load {len(loads)}"
+
+        demo.load(loaded, None, out)
+
+    url = launch(demo)
+    async with gr.AsyncClient(url) as one:
+        await one.settle()
+        assert one.values[out.id] == "load 1"
+
+        async with gr.AsyncClient(url) as two:
+            await two.settle()
+            assert two.values[out.id] == "load 2"
+            assert one.values[out.id] == "load 1"
+            assert loads == [0, 1]
+
+
+# -- unload ----------------------------------------------------------------------------
+
+
+def unload_app(unloads: list[str]) -> gr.Blocks:
+    """An app whose unload listener records each call."""
+    with gr.Blocks() as demo:
+        gr.Textbox(label="Out")
+        demo.unload(lambda: unloads.append("unload"))
+    return demo
+
+
+async def close_app(demo: gr.Blocks) -> None:
+    """Stop the server from a thread, as closing blocks until sessions end."""
+    await asyncio.to_thread(demo.close)
+
+
+async def test_unload_fires_once_after_a_clean_close(launch: Apps) -> None:
+    """Closing the socket cleanly runs unload exactly once."""
+    unloads: list[str] = []
+    demo = unload_app(unloads)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.settle()
+        assert unloads == []
+
+    await wait_until(lambda: unloads == ["unload"])
+    await close_app(demo)
+    assert unloads == ["unload"]
+
+
+@pytest.mark.parametrize("grace", [0, 0.2], ids=["no-grace", "after-grace"])
+async def test_unload_fires_once_after_an_abrupt_disconnect(
+    launch: Apps, sockets: Sockets, grace: float
+) -> None:
+    """A connection dropped without a close frame unloads once, after any grace."""
+    unloads: list[str] = []
+    demo = unload_app(unloads)
+    sock, _ = await sockets.open(launch(demo, reconnect_grace=grace))
+    await sock.ping()
+
+    sock.abort()
+
+    await wait_until(lambda: unloads == ["unload"])
+    await close_app(demo)
+    assert unloads == ["unload"]
+
+
+@pytest.mark.parametrize("abrupt", [False, True], ids=["clean", "abrupt"])
+async def test_unload_fires_once_when_closing_during_a_sync_function(
+    launch: Apps, sockets: Sockets, abrupt: bool
+) -> None:
+    """A socket closing while a sync function runs ends the session with one unload."""
+    unloads: list[str] = []
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        demo.unload(lambda: unloads.append("unload"))
+
+        def hold() -> str:
+            started.set()
+            release.wait(TIMEOUT)
+            finished.set()
+            return "done"
+
+        gr.Button().click(hold, None, out)
+
+    sock, _ = await sockets.open(launch(demo, reconnect_grace=0))
+    await sock.send({"type": "call", "api_name": "hold", "inputs": []})
+    await wait_event(started)
+    if abrupt:
+        sock.abort()
+    else:
+        await sock.close()
+
+    await wait_until(lambda: unloads == ["unload"])
+    release.set()
+    await wait_event(finished)
+    await close_app(demo)
+    assert unloads == ["unload"]
+
+
+def test_closing_the_app_unloads_every_session_once(launch: Apps) -> None:
+    """demo.close() runs each unload listener once for every open session."""
+    unloads: list[str] = []
+    with gr.Blocks() as demo:
+        gr.Textbox()
+
+        async def farewell() -> None:
+            await asyncio.sleep(0.01)
+            unloads.append("async")
+
+        demo.unload(farewell)
+        demo.unload(lambda: unloads.append("sync"))
+
+    url = launch(demo)
+    clients = [gr.Client(url) for _ in range(3)]
+    try:
+        for client in clients:
+            client.settle()
+
+        demo.close()
+
+        assert sorted(unloads) == ["async"] * 3 + ["sync"] * 3
+    finally:
+        for client in clients:
+            client.close()
+
+
+# -- execution -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_generator_streams_every_yield_and_ends_on_the_final_value(
+    launch: Apps, sockets: Sockets, kind: str
+) -> None:
+    """Each yield reaches the client, growing text as appends, then one end."""
+    tokens = ["Hel", "lo", " wor", "ld"]
+    gate: queue.Queue[None] = queue.Queue()
+
+    def sync_stream() -> Iterator[str]:
+        text = ""
+        for token in tokens:
+            text += token
+            yield text
+            gate.get(timeout=TIMEOUT)
+
+    async def async_stream() -> AsyncIterator[str]:
+        text = ""
+        for token in tokens:
+            text += token
+            yield text
+            await asyncio.to_thread(gate.get, True, TIMEOUT)
+
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        stream = sync_stream if kind == "sync" else async_stream
+        gr.Button().click(stream, None, out, api_name="stream")
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send({"type": "call", "api_name": "stream", "inputs": [], "ref": 1})
+    changes: list[list[Any]] = []
+    for _ in tokens:
+        received = await sock.receive_until(lambda m: m["type"] == "update")
+        changes.extend(received[-1]["changes"])
+        gate.put(None)
+    received = await sock.receive_until(lambda m: m["type"] == "end")
+
+    assert changes == [
+        [out.id, "value", "Hel"],
+        [out.id, "value", "lo", "append"],
+        [out.id, "value", " wor", "append"],
+        [out.id, "value", "ld", "append"],
+    ]
+    assert received == [
+        {
+            "type": "end",
+            "event": 1,
+            "outcome": "done",
+            "ref": 1,
+            "outputs": ["Hello world"],
+        }
+    ]
+
+
+async def test_async_function_is_cancelled_when_its_session_closes(
+    launch: Apps,
+) -> None:
+    """Closing the socket cancels a running async function; its finally runs."""
+    started, cancelled, cleaned = (threading.Event() for _ in range(3))
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        button = gr.Button()
+
+        async def wait_forever() -> str:
+            started.set()
+            try:
+                await asyncio.sleep(TIMEOUT * 3)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            finally:
+                cleaned.set()
+            return "never"
+
+        button.click(wait_forever, None, out)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.trigger(button.id, "click")
+        await wait_event(started)
+
+    await wait_event(cancelled)
+    assert cleaned.is_set()
+
+
+async def test_trigger_mode_once_refuses_a_second_trigger_while_running(
+    launch: Apps,
+) -> None:
+    """With trigger_mode='once', a trigger during a run ends refused; the run ends done."""
+    started, release = threading.Event(), threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+
+        def slow() -> str:
+            started.set()
+            release.wait(TIMEOUT)
+            return "finished"
+
+        gr.Button().click(slow, None, out, trigger_mode="once")
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        first = asyncio.create_task(client.predict(api_name="slow"))
+        await wait_event(started)
+
+        with pytest.raises(gr.EventError) as caught:
+            await client.predict(api_name="slow")
+        release.set()
+
+        assert caught.value.outcome == "refused"
+        assert str(caught.value) == (
+            "refused: listener 'slow' is already pending (trigger_mode='once')"
+        )
+        assert await asyncio.wait_for(first, TIMEOUT) == "finished"
+
+
+async def test_sync_functions_run_in_worker_threads_and_async_on_the_loop(
+    launch: Apps,
+) -> None:
+    """A sync function runs in a pool thread with no loop; an async one on the loop."""
+    seen: dict[str, tuple[str, bool]] = {}
+
+    def has_running_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        button = gr.Button()
+
+        def sync_fn() -> str:
+            seen["sync"] = (threading.current_thread().name, has_running_loop())
+            return "sync"
+
+        async def async_fn() -> str:
+            seen["async"] = (threading.current_thread().name, has_running_loop())
+            return "async"
+
+        button.click(sync_fn, None, out)
+        button.click(async_fn, None, out)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        assert await client.predict(api_name="sync_fn") == "sync"
+        assert await client.predict(api_name="async_fn") == "async"
+
+    sync_thread, sync_loop = seen["sync"]
+    assert re.fullmatch(r"reactive_blocks_\d+", sync_thread)
+    assert sync_loop is False
+    assert seen["async"] == ("reactive_blocks-server", True)
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def test_uploaded_png_round_trips_through_fliplr(launch: Apps) -> None:
+    """A PNG set into an Image comes back through np.fliplr with columns reversed."""
+    pixels = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3) * 2
+    with gr.Blocks() as demo:
+        upload = gr.Image(label="Upload")
+        flipped = gr.Image(label="Flipped")
+        upload.change(np.fliplr, upload, flipped)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.set(upload.id, gr.Blob(png(pixels), "image/png"))
+        await client.settle()
+        result = client.values[flipped.id]
+
+    assert isinstance(result, gr.Blob)
+    assert result.mime == "image/png"
+    with PIL.Image.open(io.BytesIO(result.data)) as image:
+        returned = np.asarray(image)
+    np.testing.assert_array_equal(returned, pixels[:, ::-1, :])
