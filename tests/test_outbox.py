@@ -139,3 +139,22 @@ async def test_slow_socket_keeps_one_pending_change_and_sends_the_last() -> None
         [_update([4, "value", 0])],
         [_update([4, "value", 1000])],
     ]
+
+
+async def test_a_value_the_wire_cannot_carry_is_dropped_with_an_error() -> None:
+    """An unencodable value is left out with an error message; the rest still goes."""
+    wire = Wire()
+    outbox = Outbox(wire.send)
+
+    outbox.change(4, "value", object(), "")
+    outbox.change(5, "value", "fine", "")
+    outbox.put(END)
+    await outbox.close(flush=True)
+
+    (frame,) = wire.frames
+    error, update, end = frame
+    assert error["type"] == "error"
+    assert error["code"] == "internal"
+    assert error["message"].startswith("the server could not send block 4 'value': ")
+    assert update == _update([5, "value", "fine"])
+    assert end == END

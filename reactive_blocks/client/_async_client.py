@@ -290,5 +290,3 @@ def _wire(value: Any) -> Any:
         image.save(buffer, format="PNG")
         return Blob(buffer.getvalue(), "image/png")
     return value
-
-

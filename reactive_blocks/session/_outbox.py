@@ -187,7 +187,11 @@ class Outbox:
                 return
 
     async def _send_frame(self, frame: list[dict[str, Any]]) -> None:
-        data, binary = encode_frame(frame)
+        try:
+            data, binary = encode_frame(frame)
+        except TypeError:
+            frame = _encodable(frame)
+            data, binary = encode_frame(frame)
         start = self._next_index
         self._next_index += len(frame)
         if self._keep_sent:
@@ -232,3 +236,45 @@ def _encode_change(key: tuple[int, str], sent: Any, newest: Any) -> list[Any]:
         if not whole:
             return [block_id, prop, edits, "edit"]
     return [block_id, prop, newest]
+
+
+def _encodable(frame: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frame without what cannot be encoded, plus an error saying what.
+
+    A value a component let through but the wire cannot carry must not stop
+    the session's sending for good: the rest still goes out.
+    """
+    kept: list[dict[str, Any]] = []
+    for message in frame:
+        if message.get("type") == "update":
+            changes = [c for c in message["changes"] if _refused(c) is None]
+            for change in message["changes"]:
+                problem = _refused(change)
+                if problem is not None:
+                    kept.append(
+                        _unsendable(f"block {change[0]} {change[1]!r}", problem)
+                    )
+            if changes:
+                kept.append({"type": "update", "changes": changes})
+        elif (problem := _refused(message)) is None:
+            kept.append(message)
+        else:
+            kept.append(_unsendable(f"a {message.get('type')!r} message", problem))
+    return kept
+
+
+def _refused(value: Any) -> str | None:
+    try:
+        encode_frame(value)
+    except TypeError as exc:
+        return str(exc)
+    return None
+
+
+def _unsendable(what: str, problem: str) -> dict[str, Any]:
+    log.error("cannot send %s: %s", what, problem)
+    return {
+        "type": "error",
+        "code": "internal",
+        "message": f"the server could not send {what}: {problem}",
+    }

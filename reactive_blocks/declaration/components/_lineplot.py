@@ -77,9 +77,10 @@ class LinePlot(Component):
                     f"{self.name}: the DataFrame has no column {column!r}; it has "
                     f"{', '.join(map(str, value.columns))}"
                 )
+        table = _wire_table(value)
         return {
-            "columns": [str(c) for c in value.columns],
-            "data": value.astype(object).where(value.notna(), None).values.tolist(),
+            "columns": [str(c) for c in table.columns],
+            "data": table.astype(object).where(table.notna(), None).values.tolist(),
         }
 
     def validate(self, value: Any) -> Any:
@@ -101,3 +102,33 @@ class LinePlot(Component):
             "width": self.width,
             "height": self.height,
         }
+
+
+def _wire_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns the wire can carry: dates as epoch seconds, others as numbers or text."""
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            if getattr(column.dt, "tz", None) is not None:
+                column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+            seconds = (column - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
+            columns[name] = seconds
+        elif pd.api.types.is_timedelta64_dtype(column):
+            columns[name] = column.dt.total_seconds()
+        elif column.dtype == object:
+            numeric = pd.to_numeric(column, errors="coerce")
+            columns[name] = (
+                numeric
+                if numeric.notna().sum() == column.notna().sum()
+                else column.map(
+                    lambda v: (
+                        v
+                        if v is None or isinstance(v, (str, bool, int, float))
+                        else str(v)
+                    )
+                )
+            )
+        else:
+            columns[name] = column
+    return pd.DataFrame(columns, index=frame.index)
