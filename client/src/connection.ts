@@ -3,6 +3,7 @@
 
 import { decodeFrame, encodeMessage } from "./codec";
 import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from "./protocol";
+import { Receipts } from "./receipts";
 
 export type MessageHandler = (message: ServerMessage) => void;
 
@@ -25,6 +26,10 @@ export class Connection {
   private draining = false;
   private welcomed = false;
   private leaving = false;
+  // `ping` refs waiting for their `pong`, oldest first.
+  private readonly pings: Array<[ref: number, done: () => void]> = [];
+  private nextPing = 1;
+  private readonly receipts = new Receipts((received) => this.send({ type: "ack", received }));
 
   constructor(
     url: string,
@@ -43,6 +48,15 @@ export class Connection {
     void this.drain();
   }
 
+  /** Resolves once the server has handled every message sent before it. */
+  confirm(): Promise<void> {
+    const ref = this.nextPing++;
+    return new Promise((done) => {
+      this.pings.push([ref, done]);
+      this.send({ type: "ping", ref });
+    });
+  }
+
   private sendHello(): void {
     this.socket.send(JSON.stringify({ type: "hello", protocol: PROTOCOL_VERSION }));
   }
@@ -57,6 +71,10 @@ export class Connection {
     }
 
     for (const message of messages) {
+      if (message.type === "pong") {
+        this.ponged(message.ref);
+        continue;
+      }
       try {
         this.onMessage(message);
       } catch (err) {
@@ -67,6 +85,7 @@ export class Connection {
         void this.drain();
       }
     }
+    this.receipts.count(messages);
   }
 
   private async drain(): Promise<void> {
@@ -81,6 +100,14 @@ export class Connection {
       }
     }
     this.draining = false;
+  }
+
+  /** Messages are handled in order, so a pong answers every earlier ping too. */
+  private ponged(ref: number): void {
+    while (this.pings.length > 0 && this.pings[0][0] <= ref) {
+      const [, done] = this.pings.shift() as [number, () => void];
+      done();
+    }
   }
 
   private closed(): void {

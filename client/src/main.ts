@@ -9,8 +9,10 @@ import { Connection, socketUrl } from "./connection";
 import type { AppConfig, ServerMessage } from "./protocol";
 import type { App } from "./render/block";
 import { renderTree } from "./render/tree";
-import { StatusBoard, showToast } from "./status";
+import { StatusBoard } from "./status";
 import { Store } from "./store";
+import { showToast, toastLevel } from "./toast";
+import { Triggers } from "./triggers";
 
 interface Page {
   status: StatusBoard;
@@ -29,9 +31,16 @@ function start(): void {
         break;
       case "update":
         page?.store.apply(message.changes);
+        page?.status.updated(message.changes);
         break;
       case "event":
         page?.status.event(message);
+        break;
+      case "progress":
+        page?.status.progress(message);
+        break;
+      case "toast":
+        showToast(String(message.message ?? ""), toastLevel(message.level), message.duration);
         break;
       case "end":
         page?.status.end(message);
@@ -45,9 +54,7 @@ function start(): void {
 
 function renderApp(config: AppConfig, mount: HTMLElement, connection: Connection): Page {
   const store = new Store(config.blocks);
-  const listened = new Set(
-    config.listeners.flatMap((l) => l.targets.map(([id, event]) => `${id}:${event}`)),
-  );
+  const triggers = new Triggers(config, store, (m) => connection.send(m));
   const app: App = {
     store,
     edit(id, value) {
@@ -55,8 +62,9 @@ function renderApp(config: AppConfig, mount: HTMLElement, connection: Connection
       connection.send({ type: "set", id, value });
     },
     trigger(id, event) {
-      if (listened.has(`${id}:${event}`)) connection.send({ type: "trigger", id, event });
+      triggers.fire(id, event);
     },
+    confirm: () => connection.confirm(),
   };
 
   document.title = config.title ?? "Gradio";

@@ -23,6 +23,10 @@ export interface ListenerConfig {
   outputs: number[];
   show_progress?: ShowProgress;
   api_name?: string | null;
+  /** Source of a JavaScript function run in the page before the listener. */
+  js?: string | null;
+  has_fn?: boolean;
+  scroll_to_output?: boolean;
 }
 
 export interface AppConfig {
@@ -37,8 +41,17 @@ export interface AppConfig {
   listeners: ListenerConfig[];
 }
 
-/** `[id, property, value]` replaces; `[id, property, text, "append"]` appends. */
-export type Change = [number, string, unknown] | [number, string, string, "append"];
+/** `[op, path, argument]`: replace, append, truncate or delete at `path` (docs/protocol.md). */
+export type Edit = [op: string, path: (number | string)[], argument?: unknown];
+
+/**
+ * `[id, property, value]` replaces; `[id, property, text, "append"]` appends
+ * to a string; `[id, property, edits, "edit"]` edits a list or dict in place.
+ */
+export type Change =
+  | [number, string, unknown]
+  | [number, string, string, "append"]
+  | [number, string, Edit[], "edit"];
 
 export interface WelcomeMessage {
   type: "welcome";
@@ -58,13 +71,39 @@ export interface EventMessage {
   listener: number;
   ref?: number;
   stage: "queued" | "running";
+  /** Runs ahead of this one in its concurrency group (queued only). */
   position?: number;
+  /** Seconds until it likely starts (queued only, when estimable). */
+  eta?: number | null;
+}
+
+export interface ProgressMessage {
+  type: "progress";
+  event: number;
+  fraction: number | null;
+  index?: number | null;
+  length?: number | null;
+  desc?: string | null;
+  unit?: string | null;
+}
+
+export type ToastLevel = "info" | "warning" | "error";
+
+export interface ToastMessage {
+  type: "toast";
+  event?: number;
+  level: ToastLevel;
+  message: string;
+  /** Seconds before it closes itself; null keeps it until closed. */
+  duration?: number | null;
 }
 
 export interface EndMessage {
   type: "end";
   event: number;
   outcome: "done" | "error" | "refused" | "cancelled";
+  /** Why a run was refused: `pending`, `replaced` or `queue_full`. */
+  code?: string;
   message?: string;
   outputs?: unknown[];
 }
@@ -76,10 +115,32 @@ export interface ErrorMessage {
   ref?: number;
 }
 
+export interface PongMessage {
+  type: "pong";
+  ref: number;
+}
+
+/** How many client messages the server has handled since the hello. */
+export interface AckMessage {
+  type: "ack";
+  received: number;
+}
+
 export type ServerMessage =
-  WelcomeMessage | UpdateMessage | EventMessage | EndMessage | ErrorMessage;
+  | WelcomeMessage
+  | UpdateMessage
+  | EventMessage
+  | ProgressMessage
+  | ToastMessage
+  | EndMessage
+  | PongMessage
+  | AckMessage
+  | ErrorMessage;
 
 export type ClientMessage =
   | { type: "hello"; protocol: number }
   | { type: "set"; id: number; value: unknown }
-  | { type: "trigger"; id: number; event: string; ref?: number };
+  | { type: "ping"; ref: number }
+  | { type: "ack"; received: number }
+  | { type: "trigger"; id: number; event: string; ref?: number; skip?: number[] }
+  | { type: "call"; listener: number; inputs: unknown[]; ref?: number };

@@ -1,7 +1,8 @@
 // Current props of every block, keyed by block id, with watchers that hear
 // about changes once per applied batch.
 
-import type { BlockConfig, Change, Props } from "./protocol";
+import { applyEdits } from "./edits";
+import type { BlockConfig, Change, Edit, Props } from "./protocol";
 
 export type PropsWatcher = (props: Props, changed: ReadonlySet<string>) => void;
 
@@ -33,11 +34,16 @@ export class Store {
   apply(changes: readonly Change[]): void {
     const touched = new Map<number, Set<string>>();
     for (const change of changes) {
-      const [id, key, value] = change;
+      const [id, key] = change;
       const props = this.props.get(id);
       if (!props) continue;
 
-      props[key] = change[3] === "append" ? stringOf(props[key]) + stringOf(value) : value;
+      try {
+        props[key] = changed(props[key], change);
+      } catch (err) {
+        console.error(`reactive_blocks: could not apply a change to ${key} of block ${id}`, err);
+        continue;
+      }
       const keys = touched.get(id);
       if (keys) keys.add(key);
       else touched.set(id, new Set([key]));
@@ -53,10 +59,25 @@ export class Store {
     this.notify(id, new Set(["value"]));
   }
 
+  /**
+   * Records the value a view kept on screen instead of the one the server
+   * sent, without repainting: the next changes the server sends build on it.
+   */
+  keep(id: number, value: unknown): void {
+    const props = this.props.get(id);
+    if (props) props.value = value;
+  }
+
   private notify(id: number, keys: ReadonlySet<string>): void {
     const props = this.get(id);
     for (const watcher of this.watchers.get(id) ?? []) watcher(props, keys);
   }
+}
+
+function changed(current: unknown, change: Change): unknown {
+  if (change[3] === "append") return stringOf(current) + stringOf(change[2]);
+  if (change[3] === "edit") return applyEdits(current, change[2] as Edit[]);
+  return change[2];
 }
 
 function stringOf(value: unknown): string {

@@ -9,8 +9,13 @@ export interface App {
   readonly store: Store;
   /** Records a user edit and sends it as `set`. */
   edit(id: number, value: unknown): void;
-  /** Sends `trigger` when some listener targets this event of the block. */
+  /**
+   * Sends `trigger` when some listener targets this event of the block,
+   * after running the `js` functions of those that have one.
+   */
   trigger(id: number, event: string): void;
+  /** Resolves once the server has handled every message sent so far. */
+  confirm(): Promise<void>;
 }
 
 export interface BlockSpec {

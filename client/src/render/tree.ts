@@ -4,6 +4,8 @@
 import type { AppConfig, LayoutNode, Props } from "../protocol";
 import { type App, type BlockFactory, type Changed, type MountedChild, h, touched } from "./block";
 import { button } from "./button";
+import { chatbot } from "./chatbot";
+import { state, timer } from "./hidden";
 import { image } from "./image";
 import { accordion, blocks, column, group, row, tab, tabs, TabSet } from "./layout";
 import { lineplot } from "./lineplot";
@@ -26,6 +28,9 @@ const FACTORIES = new Map<string, BlockFactory>(
     slider,
     image,
     lineplot,
+    chatbot,
+    state,
+    timer,
   }),
 );
 
