@@ -49,3 +49,9 @@ def test_shrinking_list_is_truncated() -> None:
 def test_equal_values_need_no_edits() -> None:
     """Equal values give no edits at all."""
     assert diff_values({"a": [1, "x"]}, {"a": [1, "x"]}) == []
+
+
+def test_nested_true_and_one_differ() -> None:
+    """A nested True replaced by 1 is a change, though Python's == says equal."""
+    assert apply_edits([[True]], diff_values([[True]], [[1]])) == [[1]]
+    assert diff_values({"a": [True]}, {"a": [1]}) != []

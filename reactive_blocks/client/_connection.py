@@ -198,11 +198,24 @@ class Connection:
         self._ws = ws
         self._token = reply["resume_token"]
         self.confirmed(reply["received"])
-        for _, payload in list(self._unconfirmed):
-            await ws.send(payload)
+        try:
+            await self._resend(ws)
+        except (OSError, websockets.WebSocketException):
+            return None  # lost again; the next attempt uses the new token
         self.resumes += 1
         self._connected.set()
         return True
+
+    async def _resend(self, ws: Any) -> None:
+        """Send the unconfirmed messages again, in order, each once.
+
+        A message sent while a resend waits on a full socket joins the queue
+        behind it, so the queue is read until nothing is left.
+        """
+        resent = 0
+        while resent < len(self._unconfirmed):
+            await ws.send(self._unconfirmed[resent][1])
+            resent += 1
 
 
 def _text(message: dict[str, Any]) -> str:

@@ -136,6 +136,13 @@ class Component(Block):
         """
         return value
 
+    def validate_output(self, value: Any) -> Any:
+        """Check a value the page computed for this output (a listener's js).
+
+        Like ``validate``, but for outputs the user cannot edit directly.
+        """
+        return self.validate(value)
+
     def user_events(self, previous: Any, value: Any) -> tuple[str, ...]:
         """The events a user's edit from ``previous`` to ``value`` fires."""
         return ("input", "change")

@@ -133,14 +133,21 @@ class EventListener:
     Args:
         event: The event's name on the wire, e.g. ``"click"``.
         trigger_mode: The default trigger mode of listeners of this event.
+        show_progress: The default progress display of its listeners.
         doc: One line saying when the event fires.
     """
 
     def __init__(
-        self, event: str, *, trigger_mode: TriggerMode = "once", doc: str = ""
+        self,
+        event: str,
+        *,
+        trigger_mode: TriggerMode = "once",
+        show_progress: ShowProgress = "full",
+        doc: str = "",
     ) -> None:
         self.event = event
         self.trigger_mode = trigger_mode
+        self.show_progress = show_progress
         self.__doc__ = doc
 
     def __get__(self, block: Block | None, owner: type | None = None) -> Any:
@@ -165,6 +172,7 @@ class EventListener:
         options.setdefault("trigger_mode", None)
         if options["trigger_mode"] is None:
             options["trigger_mode"] = self.trigger_mode
+        options.setdefault("show_progress", self.show_progress)
 
         if fn == "decorator":
 

@@ -83,7 +83,14 @@ def _diff_dict(
 
 
 def _equal(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b
+    """Equal as JSON: ``True`` and ``1`` differ at any depth, unlike for ``==``."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_equal(v, b[k]) for k, v in a.items())
+    return bool(a == b)
 
 
 def apply(value: Any, edits: list[Edit], *, in_place: bool = False) -> Any:

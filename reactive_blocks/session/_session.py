@@ -300,7 +300,10 @@ class Session:
                 f"listener {listener.name} takes {len(passed)} inputs, got {len(inputs)}",
             )
         try:
-            given = iter([c.validate(v) for c, v in zip(passed, inputs, strict=True)])
+            check = "validate" if listener.fn is not None else "validate_output"
+            given = iter(
+                [getattr(c, check)(v) for c, v in zip(passed, inputs, strict=True)]
+            )
         except ValueError as exc:
             raise ProtocolError("bad_value", str(exc)) from None
 

@@ -90,7 +90,8 @@ async def serve_socket(
     connection = session.connection
     request.app[SOCKETS].add(ws)
     try:
-        await _receive_loop(ws, session, _RateLimit(limits.rate, limits.burst))
+        rate = _RateLimit(limits.rate, limits.burst)
+        await _receive_loop(ws, session, connection, rate)
     finally:
         request.app[SOCKETS].discard(ws)
         await _after_close(ws, session, connection)
@@ -178,11 +179,20 @@ async def _receive_hello(ws: web.WebSocketResponse) -> dict[str, Any] | None:
 
 
 async def _receive_loop(
-    ws: web.WebSocketResponse, session: Session, rate: _RateLimit
+    ws: web.WebSocketResponse, session: Session, connection: int, rate: _RateLimit
 ) -> None:
     async for msg in ws:
         if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             continue
+        if session.connection != connection:
+            # A newer socket resumed the session: a message still arriving here
+            # is one the client sends again there, so it must not count twice.
+            log.warning("session %s: message on a superseded socket", session.key)
+            await ws.close(
+                code=WSCloseCode.POLICY_VIOLATION,
+                message=b"the session resumed on another socket",
+            )
+            return
         ref = None
         session.note_received()
         try:

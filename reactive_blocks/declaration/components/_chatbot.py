@@ -70,6 +70,9 @@ class Chatbot(Component):
     def validate(self, value: Any) -> Any:
         raise ValueError(f"{self.name} is not editable")
 
+    def validate_output(self, value: Any) -> list[dict[str, str]]:
+        return self.postprocess(value)
+
     def props(self) -> dict[str, Any]:
         return {
             **super().props(),

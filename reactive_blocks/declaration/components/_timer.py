@@ -22,7 +22,10 @@ class Timer(Component):
     """
 
     block_type: ClassVar[str] = "timer"
-    tick = EventListener("tick", doc="The timer's interval elapsed.")
+    # A progress overlay flashing at every tick would only distract.
+    tick = EventListener(
+        "tick", show_progress="hidden", doc="The timer's interval elapsed."
+    )
 
     def __init__(
         self, value: float = 1.0, *, active: bool = True, render: bool = True
