@@ -62,7 +62,7 @@ class Server:
         )
         self._app = app
         self._sock = sock
-        self._loop = asyncio.new_event_loop()
+        self._loop = _new_event_loop()
         self._ready = threading.Event()
         self._stopped = threading.Event()
         self._runner: web.AppRunner | None = None
@@ -117,6 +117,19 @@ class Server:
         except KeyboardInterrupt:
             print("Keyboard interruption in main thread... closing server.")
             self.close()
+
+
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's loop when it is installed, else asyncio's.
+
+    uvloop cuts the per-message cost of the socket path; it is optional so
+    that installing reactive_blocks needs no compiled extension.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def launch(
