@@ -57,7 +57,19 @@ export interface WelcomeMessage {
   type: "welcome";
   protocol: number;
   session: string;
+  /** Resumes the session over a new socket; absent when the server allows no resume. */
+  resume_token?: string | null;
   config: AppConfig;
+}
+
+/** The answer to a hello that resumed the session. */
+export interface ResumedMessage {
+  type: "resumed";
+  session: string;
+  /** Replaces the previous token, which stopped working. */
+  resume_token: string;
+  /** How many client messages the server has handled; the page sends the rest again. */
+  received: number;
 }
 
 export interface UpdateMessage {
@@ -135,10 +147,11 @@ export type ServerMessage =
   | EndMessage
   | PongMessage
   | AckMessage
+  | ResumedMessage
   | ErrorMessage;
 
 export type ClientMessage =
-  | { type: "hello"; protocol: number }
+  | { type: "hello"; protocol: number; resume?: { token: string; received: number } }
   | { type: "set"; id: number; value: unknown }
   | { type: "ping"; ref: number }
   | { type: "ack"; received: number }

@@ -9,27 +9,32 @@ const ACK_EVERY = 64;
 const ACK_DELAY_MS = 200;
 
 export class Receipts {
-  private received = 0;
+  private applied = 0;
   private confirmed = 0;
   private timer = 0;
 
   constructor(private readonly send: (received: number) => void) {}
 
+  /** How many server messages the page has applied; the welcome is message 0. */
+  get received(): number {
+    return this.applied;
+  }
+
   /** Counts the messages of one frame, after they were applied. */
   count(messages: readonly ServerMessage[]): void {
-    this.received += messages.length;
+    this.applied += messages.length;
     // A frame of acks alone asks for no answer, or the two sides would
     // acknowledge each other's acknowledgements forever.
     if (messages.every((m) => m.type === "ack")) return;
-    if (this.received - this.confirmed >= ACK_EVERY) this.confirm();
+    if (this.applied - this.confirmed >= ACK_EVERY) this.confirm();
     else if (this.timer === 0) this.timer = window.setTimeout(() => this.confirm(), ACK_DELAY_MS);
   }
 
   private confirm(): void {
     window.clearTimeout(this.timer);
     this.timer = 0;
-    if (this.received === this.confirmed) return;
-    this.confirmed = this.received;
-    this.send(this.received);
+    if (this.applied === this.confirmed) return;
+    this.confirmed = this.applied;
+    this.send(this.applied);
   }
 }
