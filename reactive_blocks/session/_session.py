@@ -123,16 +123,20 @@ class Session:
         self.outbox.attach(send, received)
 
     def start(self) -> None:
-        """Send the welcome, then fire the app's ``load`` listeners."""
-        self.outbox.put(
-            {
-                "type": "welcome",
-                "protocol": PROTOCOL_VERSION,
-                "session": self.key,
-                "resume_token": self.resume_token,
-                "config": self.runtime.spec.config,
-            }
-        )
+        """Send the welcome, then fire the app's ``load`` listeners.
+
+        The welcome carries a resume token only when the session may resume.
+        """
+        welcome: dict[str, Any] = {
+            "type": "welcome",
+            "protocol": PROTOCOL_VERSION,
+            "session": self.key,
+            "config": self.runtime.spec.config,
+        }
+        if self.outbox.keeps_sent:
+            welcome["resume_token"] = self.resume_token
+        self.outbox.put(welcome)
+
         graph = self.runtime.graph
         for listener in graph.fired_by(graph.root_id, "load"):
             self.runtime.scheduler.submit(self, listener)
