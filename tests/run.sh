@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, then runs the checks
-# and the whole suite: ruff, mypy, pytest (browser tests in Debian's Chromium).
+# and the whole suite: ruff, mypy, pytest (browser tests in Debian's Chromium,
+# proxy tests behind Debian's nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "installing Debian's chromium for the browser tests"
+if ! command -v chromium >/dev/null 2>&1 || [ ! -x /usr/sbin/nginx ]; then
+    echo "installing Debian's chromium and nginx for the browser and proxy tests"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -190,6 +190,8 @@ class Session:
             raise ProtocolError("bad_message", "a message must be a JSON object")
         kind = message.get("type")
         ref = message.get("ref")
+        if kind != "ack":
+            self._confirm_soon()
         if kind == "set":
             self._receive_set(message)
         elif kind == "trigger":
@@ -213,21 +215,23 @@ class Session:
 
         The count is confirmed to the client now and then (``ack``) and on
         resume, so that after a lost connection it knows which of its
-        messages to send again.
+        messages to send again. Every 64 messages confirm at once; the
+        0.2 s timer starts only for a message other than the client's own
+        ``ack``, as confirming acks would have both sides acknowledge each
+        other's acknowledgements forever.
         """
         self.received += 1
-        self._confirm_soon()
+        if self.outbox.keeps_sent and self.received - self._confirmed >= CONFIRM_EVERY:
+            self._confirm()
 
     def _confirm_soon(self) -> None:
-        """Send an ``ack`` of the client's messages: at once every 64, else soon.
+        """Send an ``ack`` of the client's messages 0.2 s from now.
 
         Acknowledging each message would double the frames of a slider drag.
         """
         if not self.outbox.keeps_sent:
             return
-        if self.received - self._confirmed >= CONFIRM_EVERY:
-            self._confirm()
-        elif self._confirming is None:
+        if self._confirming is None:
             loop = asyncio.get_running_loop()
             self._confirming = loop.call_later(CONFIRM_DELAY, self._confirm)
 
@@ -557,6 +561,7 @@ class Session:
     def protocol_error(self, error: ProtocolError, ref: Any = None) -> None:
         """Tell the client a message of its could not be used."""
         log.warning("session %s: %s: %s", self.key, error.code, error)
+        self._confirm_soon()
         message: dict[str, Any] = {
             "type": "error",
             "code": error.code,
