@@ -41,6 +41,7 @@ from reactive_blocks.errors import (
     NotSupportedError,
     ProtocolError,
     ReactiveBlocksError,
+    SessionExpired,
 )
 from reactive_blocks.protocol import Blob
 from reactive_blocks.scheduler import Info, Progress, Warning
@@ -73,6 +74,7 @@ __all__ = [
     "ProtocolError",
     "ReactiveBlocksError",
     "Row",
+    "SessionExpired",
     "Slider",
     "State",
     "Tab",

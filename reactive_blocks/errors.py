@@ -65,3 +65,11 @@ class EventError(ReactiveBlocksError):
     def __init__(self, outcome: str, message: str) -> None:
         super().__init__(f"{outcome}: {message}" if message else outcome)
         self.outcome = outcome
+
+
+class SessionExpired(ReactiveBlocksError, ConnectionError):
+    """The server ended the session before the client could resume it.
+
+    Raised by the Python client's pending calls when a lost connection could
+    not be resumed within the server's ``reconnect_grace``.
+    """

@@ -180,7 +180,12 @@ class AsyncClient:
     async def settle(self, timeout: float = 30.0) -> None:
         """Wait until the server handled everything sent and no run is open."""
         await self._request({"type": "ping"}, timeout=timeout)
-        await asyncio.wait_for(self._quiet.wait(), timeout)
+        # One frame may end a run and start its followers: the wait wakes for
+        # the end, so look again before taking the session as quiet.
+        while True:
+            await asyncio.wait_for(self._quiet.wait(), timeout)
+            if self._quiet.is_set():
+                return
 
     # -- the socket ---------------------------------------------------------------
 

@@ -17,9 +17,11 @@ from typing import Any, Final
 
 import websockets
 
-from reactive_blocks.errors import ProtocolError
+from reactive_blocks.errors import ProtocolError, SessionExpired
 from reactive_blocks.log import client_logger as log
 from reactive_blocks.protocol import PROTOCOL_VERSION, decode_frame, encode_frame
+
+__all__ = ["Connection", "SessionExpired"]
 
 MAX_MESSAGE: Final = 16 * 1024 * 1024
 ACK_EVERY: Final = 64
@@ -28,10 +30,6 @@ FIRST_RETRY: Final = 0.05
 LAST_RETRY: Final = 2.0
 
 Frame = list[dict[str, Any]]
-
-
-class SessionExpired(ConnectionError):
-    """The server ended the session before the client could resume it."""
 
 
 class Connection:

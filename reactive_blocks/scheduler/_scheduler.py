@@ -18,6 +18,7 @@ a trigger comes from:
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import time
 from collections import deque
@@ -168,10 +169,11 @@ class Scheduler:
         owned = self._owned[event.owner.key]
         owned.discard(waiting)
         owned.add(event)
-        event.stage, event.entry, event.group = (
+        event.stage, event.entry, event.group, event.position = (
             waiting.stage,
             waiting.entry,
             waiting.group,
+            waiting.position,
         )
         if waiting.entry is not None:
             waiting.entry[0] = event
@@ -181,7 +183,8 @@ class Scheduler:
             "replaced", "replaced by a newer trigger (trigger_mode='always_last')"
         )
         waiting.owner.event_ended(waiting, "refused", replaced, None)
-        event.owner.event_status(event, "queued", event.position)
+        eta = self._eta(event, self._groups[event.group]) if event.entry else None
+        event.owner.event_status(event, "queued", event.position, eta)
         return True
 
     def _refuse(self, event: Event, reason: Refusal) -> Event:
@@ -268,6 +271,14 @@ class Scheduler:
             self._queued_total -= 1
 
     def _start(self, events: list[Event], group: _Group | None) -> None:
+        # A session that began closing starts nothing more, whatever it queued.
+        for event in events:
+            if not event.owner.is_open:
+                self._finish(event, "cancelled", None)
+        events = [e for e in events if e.stage != "ended"]
+        if not events:
+            return
+
         for event in events:
             event.stage = "running"
             event.owner.event_status(event, "running")
@@ -279,6 +290,15 @@ class Scheduler:
             event.task = task
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(functools.partial(self._never_ran, events, group))
+
+    def _never_ran(
+        self, events: list[Event], group: _Group | None, task: asyncio.Task[None]
+    ) -> None:
+        # A task cancelled before its first step never enters _run, whose
+        # finally would otherwise free the group and end the events.
+        if task.cancelled():
+            self._wrap_up(events, group, "cancelled", None)
 
     async def _run(self, events: list[Event], group: _Group | None) -> None:
         listener = events[0].listener
@@ -293,8 +313,13 @@ class Scheduler:
                 await asyncio.wait_for(
                     self._call(listener, events), listener.time_limit
                 )
-        except asyncio.TimeoutError:
-            if not _is_generator_function(listener.fn):
+        except asyncio.TimeoutError as exc:
+            # wait_for raises its TimeoutError from the call it cancelled; any
+            # other TimeoutError is the function's own error.
+            if not isinstance(exc.__cause__, asyncio.CancelledError):
+                outcome, error = "error", exc
+                log.error("listener %s raised", listener.name, exc_info=exc)
+            elif not _is_generator_function(listener.fn):
                 outcome = "error"
                 error = (
                     f"listener {listener.name} ran longer than its time_limit of "
@@ -310,13 +335,23 @@ class Scheduler:
         finally:
             if outcome == "done":
                 self._durations.record(listener.id, self.clock() - started)
-            if group is not None:
-                group.running -= 1
-            for event in events:
-                if event.stage != "ended":
-                    self._finish(event, outcome, error)
-            if group is not None:
-                self._dispatch(group)
+            self._wrap_up(events, group, outcome, error)
+
+    def _wrap_up(
+        self,
+        events: list[Event],
+        group: _Group | None,
+        outcome: Outcome,
+        error: BaseException | str | None,
+    ) -> None:
+        """Free the group's place, end the run's events, start what waits."""
+        if group is not None:
+            group.running -= 1
+        for event in events:
+            if event.stage != "ended":
+                self._finish(event, outcome, error)
+        if group is not None:
+            self._dispatch(group)
 
     async def _call(self, listener: Listener, events: list[Event]) -> None:
         if listener.fn is None:
@@ -418,7 +453,7 @@ class Scheduler:
             owned.discard(event)
 
         owner.event_ended(event, outcome, error, None)
-        if slot:
+        if slot and owner.is_open:
             self._release_held(slot)
         if owner.is_open:
             self._run_followers(event, outcome)
@@ -506,22 +541,25 @@ class Durations:
 
 
 def _split_batch(listener: Listener, result: Any, size: int) -> list[Any]:
-    """Per-caller results of a batch function: it returns one list per output."""
+    """Per-caller results of a batch function: it returns one list per output.
+
+    As in Gradio, the outer tuple or list is always per output, even for one
+    output: ``return ([...],)`` and ``return [[...]]`` both mean one output.
+    """
     outputs = len(listener.outputs)
-    columns = [result] if outputs == 1 and not isinstance(result, tuple) else result
-    if not isinstance(columns, (tuple, list)) or len(columns) != max(outputs, 1):
+    if outputs == 0:
+        return [None] * size
+    if not isinstance(result, (tuple, list)) or len(result) != outputs:
         raise OutputError(
             f"batch listener {listener.name} must return a tuple of {outputs} lists, "
             "one per output"
         )
-    if outputs == 0:
-        return [None] * size
-    for column in columns:
+    for column in result:
         if len(column) != size:
             raise OutputError(
                 f"batch listener {listener.name} returned {len(column)} items for a "
                 f"batch of {size}"
             )
     if outputs == 1:
-        return list(columns[0])
-    return [tuple(column[i] for column in columns) for i in range(size)]
+        return list(result[0])
+    return [tuple(column[i] for column in result) for i in range(size)]

@@ -171,9 +171,10 @@ class Outbox:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if self._replay and self._send is not None:
+            # A resume during a replay asks for another replay on the newer socket.
+            while self._replay and self._send is not None:
                 self._replay = False
-                await self._resend()
+                await self._resend(self._send)
             if self._can_send():
                 frame = self._take()
                 if frame:
@@ -181,9 +182,11 @@ class Outbox:
             if self._closed and not self.pending():
                 return
 
-    async def _resend(self) -> None:
+    async def _resend(self, send: Send) -> None:
         for sent in list(self._sent):
-            if not await self._transmit(sent.data, sent.binary):
+            if self._send is not send or not await self._transmit(
+                sent.data, sent.binary
+            ):
                 return
 
     async def _send_frame(self, frame: list[dict[str, Any]]) -> None:

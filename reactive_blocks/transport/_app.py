@@ -11,7 +11,12 @@ from aiohttp import web
 from reactive_blocks.session import Runtime
 from reactive_blocks.transport._auth import Login
 from reactive_blocks.transport._page import render_page
-from reactive_blocks.transport._socket import SOCKETS, SocketLimits, serve_socket
+from reactive_blocks.transport._socket import (
+    CURRENT,
+    SOCKETS,
+    SocketLimits,
+    serve_socket,
+)
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 RUNTIME: Final = web.AppKey("runtime", Runtime)
@@ -47,6 +52,7 @@ def build_app(
     app = web.Application(client_max_size=limits.max_message)
     app[RUNTIME] = runtime
     app[SOCKETS] = set()
+    app[CURRENT] = {}
     app.router.add_get("/", index)
     app.router.add_get("/ws", socket)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)

@@ -16,6 +16,9 @@ from reactive_blocks.session import Runtime, Send, Session
 
 HELLO_TIMEOUT: Final = 10.0
 
+#: Each session's current socket, by session id.
+CURRENT: Final[web.AppKey[dict[str, web.WebSocketResponse]]] = web.AppKey("current")
+
 #: The open sockets of an app, closed one by one when the server stops.
 SOCKETS: Final[web.AppKey[set[web.WebSocketResponse]]] = web.AppKey("sockets")
 
@@ -89,13 +92,34 @@ async def serve_socket(
 
     connection = session.connection
     request.app[SOCKETS].add(ws)
+    _supersede(request.app[CURRENT], session.key, ws)
     try:
         rate = _RateLimit(limits.rate, limits.burst)
         await _receive_loop(ws, session, connection, rate)
     finally:
         request.app[SOCKETS].discard(ws)
+        if request.app[CURRENT].get(session.key) is ws:
+            del request.app[CURRENT][session.key]
         await _after_close(ws, session, connection)
     return ws
+
+
+def _supersede(
+    current: dict[str, web.WebSocketResponse], key: str, ws: web.WebSocketResponse
+) -> None:
+    """Make ``ws`` the session's socket and close the one it replaces.
+
+    The old socket may be half-open (the server has not noticed the drop);
+    closing it now frees what it holds instead of waiting for a heartbeat.
+    """
+    old = current.get(key)
+    current[key] = ws
+    if old is not None and not old.closed:
+        asyncio.get_running_loop().create_task(
+            old.close(
+                code=WSCloseCode.POLICY_VIOLATION, message=b"superseded by a resume"
+            )
+        )
 
 
 async def _open_or_resume(
