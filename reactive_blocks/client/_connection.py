@@ -28,6 +28,7 @@ ACK_EVERY: Final = 64
 ACK_DELAY: Final = 0.2
 FIRST_RETRY: Final = 0.05
 LAST_RETRY: Final = 2.0
+REPLY_TIMEOUT: Final = 10.0
 
 Frame = list[dict[str, Any]]
 
@@ -176,13 +177,18 @@ class Connection:
     async def _try_resume(self) -> bool | None:
         """One attempt: True resumed, False refused for good, None try again."""
         try:
-            ws = await self._connect()
+            ws = await asyncio.wait_for(self._connect(), REPLY_TIMEOUT)
+        except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+            return None
+        try:
             resume = {"token": self._token, "received": self._received}
             await ws.send(
                 _text({"type": "hello", "protocol": PROTOCOL_VERSION, "resume": resume})
             )
-            data = await ws.recv()
+            data = await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT)
         except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+            # No close frame: that would end the session if the hello got through.
+            ws.transport.abort()
             return None
 
         frame = decode_frame(data, isinstance(data, bytes))
