@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import threading
 import time
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
+import websockets
 from relay import Relay
 
 import reactive_blocks as gr
@@ -408,7 +410,7 @@ async def test_a_cut_during_the_resend_resumes_again(
 async def test_a_superseded_socket_no_longer_reaches_the_session(
     launch: Apps, sockets: Sockets
 ) -> None:
-    """Once a session resumes on a new socket, the old one is closed unheard."""
+    """Once a session resumes on a new socket, the old one is closed and unheard."""
     with gr.Blocks() as demo:
         name = gr.Textbox(label="Name")
     url = launch(demo, reconnect_grace=TIMEOUT)
@@ -418,7 +420,8 @@ async def test_a_superseded_socket_no_longer_reaches_the_session(
     await new.send({"type": "hello", "protocol": PROTOCOL_VERSION, "resume": resume})
     [resumed] = await new.receive()
 
-    await old.send({"type": "set", "id": name.id, "value": "stale"})
+    with contextlib.suppress(websockets.ConnectionClosed):
+        await old.send({"type": "set", "id": name.id, "value": "stale"})
     await asyncio.wait_for(old.connection.wait_closed(), TIMEOUT)
 
     session = demo.server.runtime.sessions[welcome["session"]]
