@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reactive_blocks.declaration import _context
 from reactive_blocks.errors import DeclarationError
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from reactive_blocks.declaration._blocks import Blocks
 
 _ids = itertools.count(1)
+_Context = TypeVar("_Context", bound="BlockContext")
 
 
 class Block:
@@ -81,7 +82,7 @@ class BlockContext(Block):
         self.children.append(child)
         _adopt(child, self.root)
 
-    def __enter__(self) -> BlockContext:
+    def __enter__(self: _Context) -> _Context:
         _context.push(self)
         return self
 

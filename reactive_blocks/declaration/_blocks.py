@@ -19,7 +19,7 @@ from reactive_blocks.declaration._spec import AppSpec, PageOptions, QueueOptions
 from reactive_blocks.errors import DeclarationError, NotSupportedError
 
 if TYPE_CHECKING:
-    from types import TracebackType
+    pass
 
 Launcher = Callable[..., Any]
 
@@ -98,18 +98,6 @@ class Blocks(BlockContext):
         self.server: Any = None
         super().__init__(render=False)
         self.root = self
-
-    def __enter__(self) -> Blocks:
-        super().__enter__()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        super().__exit__(exc_type, exc, tb)
 
     def unique_api_name(
         self, api_name: str | Literal[False] | None, fn: Callable[..., Any] | None
