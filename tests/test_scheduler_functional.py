@@ -1,0 +1,1122 @@
+"""Scheduling against real servers: cancels, chains, groups, queue, batches, timers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+import reactive_blocks as gr
+from reactive_blocks.protocol import apply_edits
+
+if TYPE_CHECKING:
+    from tests.conftest import Apps, Message, RawSocket, Sockets
+
+TIMEOUT: Final = 10.0
+
+
+# -- waiting and reading ---------------------------------------------------------
+
+
+async def wait_until(condition: Callable[[], bool]) -> None:
+    """Return once ``condition()`` holds; fail after TIMEOUT seconds."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.005)
+
+
+async def wait_event(event: threading.Event) -> None:
+    """Return once a thread-side event is set; fail after TIMEOUT seconds."""
+    assert await asyncio.to_thread(event.wait, TIMEOUT), "event not set in time"
+
+
+async def until(sock: RawSocket, done: Callable[[Message], bool]) -> list[Message]:
+    """Messages up to and including the first for which ``done`` holds.
+
+    The server's ``ack``s, which only count messages for resuming, are left out.
+    """
+    received = await sock.receive_until(lambda m: m["type"] != "ack" and done(m))
+    return [m for m in received if m["type"] != "ack"]
+
+
+async def handled(sock: RawSocket) -> list[Message]:
+    """Ping; return every message but acks that came before the pong."""
+    return [m for m in await sock.ping() if m["type"] != "ack"]
+
+
+def ended(event: int) -> Callable[[Message], bool]:
+    return lambda m: m["type"] == "end" and m["event"] == event
+
+
+def ends(messages: list[Message]) -> list[Message]:
+    return [m for m in messages if m["type"] == "end"]
+
+
+def stages(messages: list[Message], event: int) -> list[tuple[str, int | None]]:
+    """The (stage, position) of each ``event`` message about ``event``."""
+    return [
+        (m["stage"], m.get("position"))
+        for m in messages
+        if m["type"] == "event" and m["event"] == event
+    ]
+
+
+def mirror(values: dict[int, Any], messages: list[Message]) -> dict[int, Any]:
+    """Apply the value changes of ``update`` messages to ``values``."""
+    for message in messages:
+        if message["type"] != "update":
+            continue
+        for block_id, prop, value, *form in message["changes"]:
+            if prop != "value":
+                continue
+            if form == ["append"]:
+                values[block_id] = values[block_id] + value
+            elif form == ["edit"]:
+                values[block_id] = apply_edits(values[block_id], value)
+            else:
+                values[block_id] = value
+    return values
+
+
+def trigger(block: gr.Button, ref: int) -> Message:
+    return {"type": "trigger", "id": block.id, "event": "click", "ref": ref}
+
+
+def call(api_name: str, inputs: list[Any], ref: int) -> Message:
+    return {"type": "call", "api_name": api_name, "inputs": inputs, "ref": ref}
+
+
+class InFlight:
+    """Counts the calls of a function running at once, and the peak."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.now -= 1
+
+
+# -- cancels= ------------------------------------------------------------------------
+
+
+async def test_cancel_stops_a_sync_generator_at_its_next_yield_and_closes_it(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A cancelled sync generator ends cancelled, yields nothing more, and its finally runs."""
+    release, went_on, closed = threading.Event(), threading.Event(), threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run, stop = gr.Button("Run"), gr.Button("Stop")
+
+        def count() -> Iterator[str]:
+            try:
+                yield "one"
+                release.wait(TIMEOUT)
+                yield "two"
+                went_on.set()
+                yield "three"
+            finally:
+                closed.set()
+
+        counting = run.click(count, None, out)
+        stop.click(None, None, None, cancels=[counting])
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    first = await until(sock, lambda m: m["type"] == "update")
+    await sock.send(trigger(stop, 2))
+    cancelling = await until(sock, ended(1))
+    release.set()
+    await wait_event(closed)
+    after = await handled(sock)
+
+    assert mirror({out.id: ""}, first + cancelling + after) == {out.id: "one"}
+    assert sorted(ends(cancelling + after), key=lambda m: m["event"]) == [
+        {"type": "end", "event": 1, "outcome": "cancelled", "ref": 1},
+        {"type": "end", "event": 2, "outcome": "done", "ref": 2},
+    ]
+    assert not went_on.is_set()
+
+
+async def test_cancel_removes_a_queued_trigger_which_never_runs(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A queued trigger that is cancelled ends cancelled once and its function never runs."""
+    release = threading.Event()
+    ran: list[str] = []
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        out = gr.Textbox(label="Out")
+        run, stop = gr.Button("Run"), gr.Button("Stop")
+
+        def work(who: str) -> str:
+            ran.append(who)
+            release.wait(TIMEOUT)
+            return f"done for {who}"
+
+        working = run.click(work, name, out, trigger_mode="multiple")
+        stop.click(None, None, None, cancels=[working])
+
+    url = launch(demo)
+    first, _ = await sockets.open(url)
+    second, _ = await sockets.open(url)
+    await first.send({"type": "set", "id": name.id, "value": "first"})
+    await first.send(trigger(run, 1))
+    await wait_until(lambda: ran == ["first"])
+    await second.send({"type": "set", "id": name.id, "value": "second"})
+    await second.send(trigger(run, 1))
+    queued = await until(second, lambda m: m["type"] == "event")
+    await second.send(trigger(stop, 2))
+    cancelled = await until(second, ended(1))
+
+    release.set()
+    await until(first, ended(1))
+    # The group serves in arrival order: a second queued run of "first" can
+    # only finish after the cancelled one would have run.
+    await first.send(trigger(run, 2))
+    await until(first, ended(2))
+    later = await handled(second)
+
+    assert ran == ["first", "first"]
+    assert stages(queued + cancelled + later, 1) == [("queued", 0)]
+    assert ends(cancelled + later) == [
+        {"type": "end", "event": 1, "outcome": "cancelled", "ref": 1},
+        {"type": "end", "event": 2, "outcome": "done", "ref": 2},
+    ]
+
+
+async def test_cancel_stops_an_async_function_at_once(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A cancelled async function gets CancelledError at its await and ends cancelled once."""
+    started, interrupted = threading.Event(), threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox("unchanged", label="Out")
+        run, stop = gr.Button("Run"), gr.Button("Stop")
+
+        async def wait_long() -> str:
+            started.set()
+            try:
+                await asyncio.sleep(TIMEOUT * 3)
+            except asyncio.CancelledError:
+                interrupted.set()
+                raise
+            return "never"
+
+        waiting = run.click(wait_long, None, out)
+        stop.click(None, None, None, cancels=[waiting])
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    await wait_event(started)
+    await sock.send(trigger(stop, 2))
+    received = await until(sock, ended(1))
+    received += await handled(sock)
+
+    assert interrupted.is_set()
+    assert [m for m in ends(received) if m["event"] == 1] == [
+        {"type": "end", "event": 1, "outcome": "cancelled", "ref": 1}
+    ]
+    assert mirror({out.id: "unchanged"}, received) == {out.id: "unchanged"}
+
+
+async def test_cancel_lets_a_sync_function_finish_but_drops_its_outputs(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A cancelled sync function ends cancelled at once, runs on, and its output is dropped."""
+    started, release, finished = (threading.Event() for _ in range(3))
+    with gr.Blocks() as demo:
+        out = gr.Textbox("unchanged", label="Out")
+        run, stop = gr.Button("Run"), gr.Button("Stop")
+
+        def slow() -> str:
+            started.set()
+            release.wait(TIMEOUT)
+            finished.set()
+            return "late"
+
+        slowly = run.click(slow, None, out)
+        stop.click(None, None, None, cancels=[slowly])
+        gr.Button("Read").click(lambda text: text, out, None, api_name="read")
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    await wait_event(started)
+    await sock.send(trigger(stop, 2))
+    received = await until(sock, ended(1))
+    assert not finished.is_set()
+
+    release.set()
+    await wait_event(finished)
+    await sock.send(call("read", ["from the client"], 3))
+    received += await until(sock, ended(3))
+    received += await handled(sock)
+
+    assert [m for m in ends(received) if m["event"] == 1] == [
+        {"type": "end", "event": 1, "outcome": "cancelled", "ref": 1}
+    ]
+    assert mirror({out.id: "unchanged"}, received) == {out.id: "unchanged"}
+
+
+# -- chains --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        ("done", ["success", "then"]),
+        ("error", ["failure", "then"]),
+        ("cancel", ["then"]),
+    ],
+)
+async def test_followers_run_according_to_how_their_listener_ended(
+    launch: Apps, how: str, expected: list[str]
+) -> None:
+    """.then follows every end, .success only done, .failure only error."""
+    started = threading.Event()
+    followed: list[str] = []
+    with gr.Blocks() as demo:
+        mode = gr.Textbox(label="Mode")
+        run, stop = gr.Button("Run"), gr.Button("Stop")
+
+        async def step(chosen: str) -> None:
+            started.set()
+            if chosen == "error":
+                raise ValueError("failed on purpose")
+            if chosen == "cancel":
+                await asyncio.sleep(TIMEOUT * 3)
+
+        stepping = run.click(step, mode, None)
+        stepping.then(lambda: followed.append("then"))
+        stepping.success(lambda: followed.append("success"))
+        stepping.failure(lambda: followed.append("failure"))
+        stop.click(None, None, None, cancels=[stepping])
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.set(mode.id, how)
+        await client.trigger(run.id, "click")
+        if how == "cancel":
+            await wait_event(started)
+            await client.trigger(stop.id, "click")
+        await client.settle()
+
+    assert sorted(followed) == expected
+
+
+# -- concurrency groups --------------------------------------------------------------
+
+
+async def test_concurrency_limit_one_serialises_two_sessions(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """With concurrency_limit=1 a second session's run waits queued; never two at once."""
+    release = threading.Event()
+    running = InFlight()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Run")
+
+        def work() -> str:
+            with running:
+                release.wait(TIMEOUT)
+            return "worked"
+
+        run.click(work, None, out, concurrency_limit=1)
+
+    url = launch(demo)
+    first, _ = await sockets.open(url)
+    second, _ = await sockets.open(url)
+    await first.send(trigger(run, 1))
+    await until(first, lambda m: m.get("stage") == "running")
+    await second.send(trigger(run, 1))
+    waiting = await until(second, lambda m: m["type"] == "event")
+    release.set()
+    first_messages = await until(first, ended(1))
+    second_messages = waiting + await until(second, ended(1))
+
+    assert stages(second_messages, 1) == [("queued", 0), ("running", None)]
+    assert ends(first_messages)[0]["outcome"] == "done"
+    assert ends(second_messages)[0]["outcome"] == "done"
+    assert running.peak == 1
+
+
+async def test_concurrency_limit_none_runs_sessions_together(launch: Apps) -> None:
+    """With concurrency_limit=None two sessions' runs meet inside the function."""
+    both_in = threading.Barrier(2, timeout=TIMEOUT)
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+
+        def meet() -> str:
+            both_in.wait()
+            return "met"
+
+        gr.Button("Run").click(meet, None, out, concurrency_limit=None)
+
+    url = launch(demo)
+    async with gr.AsyncClient(url) as one, gr.AsyncClient(url) as two:
+        results = await asyncio.gather(
+            one.predict(api_name="meet"), two.predict(api_name="meet")
+        )
+
+    assert results == ["met", "met"]
+
+
+async def test_shared_concurrency_id_runs_at_its_lowest_limit(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """Two listeners sharing a concurrency_id (limits 3 and 2) run two at once, not three."""
+    release = threading.Event()
+    running = InFlight()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        wide, narrow = gr.Button("Wide"), gr.Button("Narrow")
+
+        def work() -> str:
+            with running:
+                release.wait(TIMEOUT)
+            return "worked"
+
+        wide.click(work, None, out, concurrency_id="gpu", concurrency_limit=3)
+        narrow.click(work, None, out, concurrency_id="gpu", concurrency_limit=2)
+
+    url = launch(demo)
+    socks = [(await sockets.open(url))[0] for _ in range(3)]
+    await socks[0].send(trigger(wide, 1))
+    await socks[1].send(trigger(narrow, 1))
+    await wait_until(lambda: running.now == 2)
+    await socks[2].send(trigger(wide, 1))
+    waiting = await until(socks[2], lambda m: m["type"] == "event")
+    release.set()
+    last = waiting + await until(socks[2], ended(1))
+
+    assert stages(last, 1) == [("queued", 0), ("running", None)]
+    assert ends(last)[0]["outcome"] == "done"
+    assert running.peak == 2
+
+
+# -- the queue -------------------------------------------------------------------------
+
+
+async def test_full_queue_refuses_only_the_excess_trigger(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """With max_size=1 a third trigger is refused queue_full to its client only."""
+    release = threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Run")
+
+        def work() -> str:
+            release.wait(TIMEOUT)
+            return "worked"
+
+        run.click(work, None, out, trigger_mode="multiple")
+    demo.queue(max_size=1)
+
+    url = launch(demo)
+    first, _ = await sockets.open(url)
+    second, _ = await sockets.open(url)
+    await first.send(trigger(run, 1))
+    await first.send(trigger(run, 2))
+    first_messages = await until(first, lambda m: m.get("stage") == "queued")
+    await second.send(trigger(run, 1))
+    refused = await until(second, ended(1))
+    release.set()
+    first_messages += await until(first, ended(2))
+
+    assert refused == [
+        {
+            "type": "end",
+            "event": 1,
+            "outcome": "refused",
+            "code": "queue_full",
+            "message": "the queue is full; try again in a moment",
+            "ref": 1,
+        }
+    ]
+    assert [(m["event"], m["outcome"]) for m in ends(first_messages)] == [
+        (1, "done"),
+        (2, "done"),
+    ]
+
+
+async def test_queue_false_bypasses_a_busy_group(launch: Apps) -> None:
+    """A queue=False listener runs while its concurrency group is busy."""
+    started, release = threading.Event(), threading.Event()
+    with gr.Blocks() as demo:
+        slow_out = gr.Textbox(label="Slow")
+        quick_out = gr.Textbox(label="Quick")
+
+        def slow() -> str:
+            started.set()
+            release.wait(TIMEOUT)
+            return "slow"
+
+        def quick() -> str:
+            return "quick"
+
+        gr.Button("Slow").click(slow, None, slow_out, concurrency_id="busy")
+        gr.Button("Quick").click(
+            quick, None, quick_out, concurrency_id="busy", queue=False
+        )
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        slowly = asyncio.create_task(client.predict(api_name="slow"))
+        await wait_event(started)
+
+        assert await client.predict(api_name="quick") == "quick"
+        assert not slowly.done()
+        release.set()
+        assert await slowly == "slow"
+
+
+async def test_queued_events_are_told_their_shrinking_positions(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """Each queued run is pushed its position, one less each time the queue moves."""
+    turns = threading.Semaphore(0)
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Run")
+
+        def work() -> str:
+            assert turns.acquire(timeout=TIMEOUT)
+            return "worked"
+
+        run.click(work, None, out)
+
+    url = launch(demo)
+    socks = [(await sockets.open(url))[0] for _ in range(4)]
+    seen: dict[int, list[Message]] = defaultdict(list)
+    await socks[0].send(trigger(run, 1))
+    seen[0] += await until(socks[0], lambda m: m["type"] == "event")
+    for n in (1, 2, 3):
+        await socks[n].send(trigger(run, 1))
+        seen[n] += await until(socks[n], lambda m: m["type"] == "event")
+    for n in (1, 2, 3):
+        turns.release()
+        seen[n] += await until(socks[n], lambda m: m.get("stage") == "running")
+        for later in range(n + 1, 4):
+            seen[later] += await until(socks[later], lambda m: m["type"] == "event")
+    turns.release()
+    seen[3] += await until(socks[3], ended(1))
+
+    assert stages(seen[1], 1) == [("queued", 0), ("running", None)]
+    assert stages(seen[2], 1) == [("queued", 1), ("queued", 0), ("running", None)]
+    assert stages(seen[3], 1) == [
+        ("queued", 2),
+        ("queued", 1),
+        ("queued", 0),
+        ("running", None),
+    ]
+    queued = [m for m in seen[3] if m.get("stage") == "queued"]
+    assert "eta" not in queued[0]
+    assert all(m["eta"] >= 0 for m in queued[1:])
+
+
+# -- time limits ---------------------------------------------------------------------
+
+
+async def test_time_limit_stops_a_function_and_keeps_a_generators_last_yield(
+    launch: Apps,
+) -> None:
+    """Past time_limit a function ends in error; a generator ends done on its last yield."""
+    release = threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        streamed = gr.Textbox(label="Streamed")
+
+        def slow() -> str:
+            release.wait(TIMEOUT)
+            return "late"
+
+        def stream() -> Iterator[str]:
+            yield "first"
+            release.wait(TIMEOUT)
+            yield "second"
+
+        gr.Button("Slow").click(slow, None, out, time_limit=0.3)
+        gr.Button("Stream").click(stream, None, streamed, time_limit=0.3)
+
+    try:
+        async with gr.AsyncClient(launch(demo)) as client:
+            slowly = client.predict(api_name="slow")
+            streaming = client.predict(api_name="stream")
+            error, last = await asyncio.gather(
+                slowly, streaming, return_exceptions=True
+            )
+            await client.settle()
+
+            assert isinstance(error, gr.EventError)
+            assert error.outcome == "error"
+            assert str(error) == (
+                "error: listener 'slow' ran longer than its time_limit of 0.3 s "
+                "and was stopped"
+            )
+            assert last == "first"
+            assert client.values[streamed.id] == "first"
+            assert client.values[out.id] == ""
+    finally:
+        release.set()
+
+
+async def test_a_timeout_error_the_function_raises_is_its_own_error(
+    launch: Apps,
+) -> None:
+    """A TimeoutError raised by the function ends in error with its own text."""
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+
+        def fetch() -> str:
+            raise TimeoutError("upstream did not answer")
+
+        def stream() -> Iterator[str]:
+            yield "partial"
+            raise TimeoutError("upstream did not answer")
+
+        gr.Button("Fetch").click(fetch, None, out)
+        gr.Button("Stream").click(stream, None, out)
+
+    async with gr.AsyncClient(launch(demo, show_error=True)) as client:
+        for api_name in ("fetch", "stream"):
+            with pytest.raises(gr.EventError) as caught:
+                await client.predict(api_name=api_name)
+
+            assert str(caught.value) == "error: TimeoutError: upstream did not answer"
+
+
+# -- batches -------------------------------------------------------------------------
+
+
+async def test_batch_gathers_sessions_into_calls_of_at_most_max_batch_size(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """Queued calls from five sessions run as batches of at most 3, each getting its own item."""
+    release = threading.Event()
+    sizes: list[int] = []
+    with gr.Blocks() as demo:
+        word = gr.Textbox(label="Word")
+        out = gr.Textbox(label="Out")
+
+        def shout(words: list[str]) -> tuple[list[str]]:
+            sizes.append(len(words))
+            if len(sizes) == 1:
+                release.wait(TIMEOUT)
+            return ([f"{w.upper()}!" for w in words],)
+
+        gr.Button("Shout").click(
+            shout, word, out, batch=True, max_batch_size=3, api_name="shout"
+        )
+
+    url = launch(demo)
+    socks = [(await sockets.open(url))[0] for _ in range(5)]
+    await socks[0].send(call("shout", ["s0"], 1))
+    await wait_until(lambda: sizes == [1])
+    for n, sock in enumerate(socks[1:], start=1):
+        await sock.send(call("shout", [f"s{n}"], 1))
+        await handled(sock)
+    release.set()
+    results = [ends(await until(sock, ended(1)))[0] for sock in socks]
+
+    assert sizes == [1, 3, 1]
+    assert [r["outputs"] for r in results] == [[f"S{n}!"] for n in range(5)]
+    assert {r["outcome"] for r in results} == {"done"}
+
+
+async def test_batch_accepts_a_list_of_one_list_for_one_output(launch: Apps) -> None:
+    """A batch function returning [results] for its one output gives each caller its item."""
+    with gr.Blocks() as demo:
+        word = gr.Textbox(label="Word")
+        out = gr.Textbox(label="Out")
+
+        def shout(words: list[str]) -> list[list[str]]:
+            return [[w.upper() for w in words]]
+
+        gr.Button("Shout").click(shout, word, out, batch=True, api_name="shout")
+
+    url = launch(demo)
+    async with gr.AsyncClient(url) as one, gr.AsyncClient(url) as two:
+        results = await asyncio.gather(
+            one.predict("one", api_name="shout"), two.predict("two", api_name="shout")
+        )
+
+    assert results == ["ONE", "TWO"]
+
+
+# -- trigger modes and edits ---------------------------------------------------------
+
+
+async def test_always_last_runs_twice_for_thirty_sets_and_ends_on_the_last(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """Thirty sets during a run leave one waiting run, of the last value; the rest are replaced."""
+    release = threading.Event()
+    runs: list[str] = []
+    with gr.Blocks() as demo:
+        text = gr.Textbox(label="Text")
+        out = gr.Textbox(label="Out")
+
+        def upper(value: str) -> str:
+            runs.append(value)
+            release.wait(TIMEOUT)
+            return value.upper()
+
+        text.change(upper, text, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    for n in range(1, 31):
+        await sock.send({"type": "set", "id": text.id, "value": f"v{n}"})
+    received = await handled(sock)
+    release.set()
+    received += await until(sock, ended(30))
+
+    # The first run reads the box when it starts, which may be after a few sets.
+    assert len(runs) == 2
+    assert runs[1] == "v30"
+    assert [(m["event"], m["outcome"], m.get("code")) for m in ends(received)] == [
+        *((n, "refused", "replaced") for n in range(2, 30)),
+        (1, "done", None),
+        (30, "done", None),
+    ]
+    assert mirror({out.id: ""}, received) == {out.id: "V30"}
+
+
+async def test_a_newer_user_edit_is_never_overwritten_by_an_older_run(
+    launch: Apps,
+) -> None:
+    """A run's output into the box being edited loses to the newer edit; the next run sees it."""
+    started, release = threading.Event(), threading.Event()
+    with gr.Blocks() as demo:
+        text = gr.Textbox(label="Text")
+        run = gr.Button("Upper")
+
+        def slow_upper(value: str) -> str:
+            started.set()
+            release.wait(TIMEOUT)
+            return value.upper()
+
+        run.click(slow_upper, text, text)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.set(text.id, "a")
+        await client.trigger(run.id, "click")
+        await wait_event(started)
+        await client.set(text.id, "ab")
+        release.set()
+        await client.settle()
+        assert client.values[text.id] == "ab"
+
+        await client.trigger(run.id, "click")
+        await client.settle()
+        assert client.values[text.id] == "AB"
+
+
+# -- progress and toasts -------------------------------------------------------------
+
+
+async def test_progress_is_pushed_with_growing_fractions_ending_at_one(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """gr.Progress sends progress messages whose fraction grows to 1 before the end."""
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Read")
+
+        def read(progress: gr.Progress = gr.Progress()) -> str:
+            for _ in progress.tqdm(range(4), desc="Reading"):
+                time.sleep(0.06)
+            return "read"
+
+        run.click(read, None, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    received = await until(sock, ended(1))
+    progress = [m for m in received if m["type"] == "progress"]
+    fractions = [m["fraction"] for m in progress]
+
+    assert len(fractions) >= 2
+    assert fractions == sorted(set(fractions))
+    assert progress[-1] == {
+        "type": "progress",
+        "event": 1,
+        "fraction": 1.0,
+        "index": 4,
+        "length": 4,
+        "desc": "Reading",
+        "unit": "steps",
+    }
+    assert received[-1] == {"type": "end", "event": 1, "outcome": "done", "ref": 1}
+
+
+async def test_warning_and_info_are_sent_as_toasts(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """gr.Warning and gr.Info send toasts with their level, text and duration."""
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Check")
+
+        def check() -> str:
+            gr.Warning("x is negative")
+            gr.Info("using its absolute value", duration=None)
+            return "checked"
+
+        run.click(check, None, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    received = await until(sock, ended(1))
+
+    assert [m for m in received if m["type"] == "toast"] == [
+        {
+            "type": "toast",
+            "event": 1,
+            "level": "warning",
+            "message": "x is negative",
+            "duration": 10,
+        },
+        {
+            "type": "toast",
+            "event": 1,
+            "level": "info",
+            "message": "using its absolute value",
+            "duration": None,
+        },
+    ]
+    assert received[-1] == {"type": "end", "event": 1, "outcome": "done", "ref": 1}
+
+
+async def test_a_generator_warns_then_fails_after_a_yield(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """After a yield, gr.Warning toasts and gr.Error ends in error; the yielded value stays."""
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Run")
+
+        def stream() -> Iterator[str]:
+            yield "partial"
+            gr.Warning("halfway there")
+            raise gr.Error("stopped after the first part")
+
+        run.click(stream, None, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    received = await until(sock, ended(1))
+
+    assert [m for m in received if m["type"] == "toast"] == [
+        {
+            "type": "toast",
+            "event": 1,
+            "level": "warning",
+            "message": "halfway there",
+            "duration": 10,
+        }
+    ]
+    assert received[-1] == {
+        "type": "end",
+        "event": 1,
+        "outcome": "error",
+        "message": "stopped after the first part",
+        "ref": 1,
+    }
+    assert mirror({out.id: ""}, received) == {out.id: "partial"}
+
+
+# -- State ---------------------------------------------------------------------------
+
+
+async def test_state_is_per_session_and_a_deep_copy_of_the_initial(
+    launch: Apps,
+) -> None:
+    """Each session counts alone, and a list mutated in one session never shows in another."""
+    seed = ["seed"]
+    with gr.Blocks() as demo:
+        count = gr.State(0)
+        items = gr.State(seed)
+        shown = gr.Textbox(label="Shown")
+        add = gr.Button("Add")
+
+        def append(n: int, listed: list[str]) -> tuple[int, list[str], str]:
+            listed.append(f"item {n + 1}")
+            return n + 1, listed, f"{n + 1}: {', '.join(listed)}"
+
+        add.click(append, [count, items], [count, items, shown])
+
+    url = launch(demo)
+    async with gr.AsyncClient(url) as one, gr.AsyncClient(url) as two:
+        for _ in range(3):
+            await one.trigger(add.id, "click")
+            await one.settle()
+        await two.trigger(add.id, "click")
+        await two.settle()
+
+        assert one.values[shown.id] == "3: seed, item 1, item 2, item 3"
+        assert two.values[shown.id] == "1: seed, item 1"
+    assert seed == ["seed"]
+
+
+def counting_state(**options: Any) -> tuple[gr.Blocks, gr.Button, gr.Textbox]:
+    """A State counter with ``options``, a button adding 1, and a box showing it."""
+    with gr.Blocks() as demo:
+        count = gr.State(0, **options)
+        shown = gr.Textbox(label="Shown")
+        add = gr.Button("Add")
+
+        def bump(n: int) -> tuple[int, str]:
+            return n + 1, str(n + 1)
+
+        add.click(bump, count, [count, shown], api_name="bump")
+    return demo, add, shown
+
+
+async def test_state_delete_callback_runs_once_when_the_session_closes(
+    launch: Apps,
+) -> None:
+    """Closing a session deletes its State once, calling delete_callback with the value."""
+    deleted: list[int] = []
+    unloaded = threading.Event()
+    demo, add, _ = counting_state(delete_callback=deleted.append)
+    demo.unload(unloaded.set)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        for _ in range(2):
+            await client.trigger(add.id, "click")
+            await client.settle()
+        assert deleted == []
+
+    await wait_event(unloaded)
+    await wait_until(lambda: deleted == [2])
+    assert deleted == [2]
+
+
+async def test_state_expires_after_its_time_to_live(launch: Apps) -> None:
+    """After time_to_live a State is deleted through delete_callback and starts afresh."""
+    deleted: list[int] = []
+    demo, _, _ = counting_state(time_to_live=0.2, delete_callback=deleted.append)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        assert await client.predict(api_name="bump") == "1"
+        await wait_until(lambda: deleted == [1])
+
+        assert await client.predict(api_name="bump") == "1"
+
+
+async def test_state_past_the_session_capacity_evicts_the_oldest(
+    launch: Apps,
+) -> None:
+    """With state_session_capacity=2 a third session storing State evicts the oldest's."""
+    deleted: list[str] = []
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        kept = gr.State("", delete_callback=deleted.append)
+        shown = gr.Textbox(label="Shown")
+        keep = gr.Button("Keep")
+
+        def remember(value: str, before: str) -> tuple[str, str]:
+            return value, f"{before or 'nothing'} -> {value}"
+
+        keep.click(remember, [name, kept], [kept, shown])
+
+    url = launch(demo, state_session_capacity=2)
+    async with (
+        gr.AsyncClient(url) as one,
+        gr.AsyncClient(url) as two,
+        gr.AsyncClient(url) as three,
+    ):
+        for client, label in ((one, "one"), (two, "two"), (three, "three")):
+            await client.set(name.id, label)
+            await client.trigger(keep.id, "click")
+            await client.settle()
+        await wait_until(lambda: deleted == ["one"])
+
+        await one.set(name.id, "one again")
+        await one.trigger(keep.id, "click")
+        await one.settle()
+        await wait_until(lambda: deleted == ["one", "two"])
+
+        assert one.values[shown.id] == "nothing -> one again"
+        assert deleted == ["one", "two"]
+
+
+# -- timers ----------------------------------------------------------------------------
+
+
+async def test_timer_ticks_until_its_session_closes(launch: Apps) -> None:
+    """A 0.05 s timer ticks repeatedly and never again once its client has closed."""
+    ticks: dict[str, int] = defaultdict(int)
+    unloaded = threading.Event()
+    with gr.Blocks() as demo:
+        who = gr.Textbox(label="Who")
+        timer = gr.Timer(0.05)
+
+        async def tick(name: str) -> None:
+            ticks[name] += 1
+
+        timer.tick(tick, who, None)
+        demo.unload(unloaded.set)
+
+    url = launch(demo)
+    async with gr.AsyncClient(url) as witness:
+        await witness.set(who.id, "witness")
+        closing = gr.AsyncClient(url)
+        await closing.connect()
+        await closing.set(who.id, "closing")
+        await wait_until(lambda: ticks["closing"] >= 3)
+
+        await closing.close()
+        await wait_event(unloaded)
+        frozen, seen = ticks["closing"], ticks["witness"]
+        await wait_until(lambda: ticks["witness"] >= seen + 5)
+
+        assert ticks["closing"] == frozen
+
+
+async def test_timer_skips_ticks_while_its_run_is_going(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A 0.3 s listener on a 0.05 s timer never overlaps or queues; it runs elapsed/0.3 times."""
+    spans: list[tuple[float, float]] = []
+    with gr.Blocks() as demo:
+        timer = gr.Timer(0.05)
+
+        def slow_tick() -> None:
+            start = time.monotonic()
+            time.sleep(0.3)
+            spans.append((start, time.monotonic()))
+
+        timer.tick(slow_tick, None, None)
+
+    sock, _ = await sockets.open(launch(demo))
+    await wait_until(lambda: len(spans) >= 3)
+    received = await handled(sock)
+    await sock.close()
+    done = spans[:3]
+    elapsed = done[-1][1] - done[0][0]
+
+    assert all(later[0] >= earlier[1] for earlier, later in itertools.pairwise(done))
+    assert 3 <= elapsed / 0.3 < 4
+    assert {m["stage"] for m in received if m["type"] == "event"} == {"running"}
+    assert {m["outcome"] for m in ends(received)} == {"done"}
+
+
+async def test_every_refreshes_a_callable_value(launch: Apps) -> None:
+    """A Textbox with a callable value and every=0.05 keeps getting new values."""
+    calls = itertools.count(1)
+    with gr.Blocks() as demo:
+        clock = gr.Textbox(lambda: str(next(calls)), every=0.05, label="Clock")
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await wait_until(lambda: client.values[clock.id] != "")
+        first = int(client.values[clock.id])
+        await wait_until(lambda: int(client.values[clock.id]) >= first + 3)
+
+
+# -- streaming into a Chatbot ----------------------------------------------------------
+
+
+async def test_chatbot_stream_travels_as_edits_and_ends_on_the_final_history(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A streaming chat reply is sent as edit changes and mirrors to the final history."""
+    tokens = ["Hel", "lo", " the", "re"]
+    gate: queue.Queue[None] = queue.Queue()
+    final = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "Hello there"},
+    ]
+    with gr.Blocks() as demo:
+        chat = gr.Chatbot(label="Chat")
+        run = gr.Button("Reply")
+
+        def reply() -> Iterator[list[dict[str, str]]]:
+            history = [{"role": "user", "content": "hi"}]
+            history.append({"role": "assistant", "content": ""})
+            for token in tokens:
+                history[1]["content"] += token
+                yield history
+                gate.get(timeout=TIMEOUT)
+
+        run.click(reply, None, chat)
+
+    url = launch(demo)
+    sock, welcome = await sockets.open(url)
+    initial = welcome["config"]["blocks"][str(chat.id)]["props"]["value"]
+    changes: list[list[Any]] = []
+    received: list[Message] = []
+    await sock.send(trigger(run, 1))
+    for _ in tokens:
+        received += await until(sock, lambda m: m["type"] == "update")
+        changes += received[-1]["changes"]
+        gate.put(None)
+    received += await until(sock, ended(1))
+
+    assert [c[3] for c in changes[1:]] == ["edit"] * (len(tokens) - 1)
+    assert changes[1] == [chat.id, "value", [["append", [1, "content"], "lo"]], "edit"]
+    assert mirror({chat.id: initial}, received) == {chat.id: final}
+
+    async with gr.AsyncClient(url) as client:
+        await client.trigger(run.id, "click")
+        for _ in tokens:
+            gate.put(None)
+        await client.settle()
+        assert client.values[chat.id] == final
+
+
+# -- js listeners ----------------------------------------------------------------------
+
+
+async def test_a_js_listener_call_without_fn_sets_its_outputs(launch: Apps) -> None:
+    """A call naming a js listener with fn=None applies its values to the outputs."""
+    with gr.Blocks() as demo:
+        text = gr.Textbox(label="Text")
+        out = gr.Textbox(label="Out")
+        gr.Button("Upper").click(None, text, out, js="(x) => x.toUpperCase()")
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        [listener] = [ls for ls in client.config["listeners"] if ls["js"]]
+        result = await client.predict("HELLO", listener=listener["id"])
+
+        assert result == "HELLO"
+        assert client.values[out.id] == "HELLO"
+
+
+async def test_a_trigger_skips_the_listeners_it_names(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A trigger with skip runs the button's other listeners but not the skipped one."""
+    ran: list[str] = []
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        button = gr.Button("Go")
+        skipped = button.click(lambda: ran.append("skipped"), None, None, js="() => []")
+        kept = button.click(lambda: ran.append("kept") or "kept", None, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send({**trigger(button, 1), "skip": [skipped.listener.id]})
+    received = await until(sock, lambda m: m["type"] == "end")
+    received += await handled(sock)
+
+    assert ran == ["kept"]
+    assert {m["listener"] for m in received if m["type"] == "event"} == {
+        kept.listener.id
+    }
+    assert ends(received) == [{"type": "end", "event": 1, "outcome": "done", "ref": 1}]
