@@ -4,14 +4,17 @@ import io
 import mimetypes
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar, Literal
-
-import numpy as np
-import PIL.Image
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._listeners import EventListener
 from reactive_blocks.protocol import Blob
+
+if TYPE_CHECKING:
+    import numpy as np
+    import PIL.Image
+
+# numpy and Pillow are imported where first needed, to keep the start fast.
 
 #: Uploads above this many pixels are refused before decoding (decompression bombs).
 MAX_PIXELS = 50_000_000
@@ -58,6 +61,8 @@ class Image(Component):
         super().__init__(value, **kwargs)
 
     def preprocess(self, value: Any) -> Any:
+        import numpy as np
+
         if value is None:
             return None
         image = _open(value)
@@ -73,6 +78,9 @@ class Image(Component):
         return file.name
 
     def postprocess(self, value: Any) -> Blob | None:
+        import numpy as np
+        import PIL.Image
+
         if value is None:
             return None
         if isinstance(value, Blob):
@@ -93,6 +101,8 @@ class Image(Component):
         )
 
     def validate(self, value: Any) -> Blob | None:
+        import PIL.Image
+
         if value is None:
             return None
         if not isinstance(value, Blob):
@@ -117,6 +127,8 @@ class Image(Component):
 
 
 def _open(blob: Blob) -> PIL.Image.Image:
+    import PIL.Image
+
     image = PIL.Image.open(io.BytesIO(blob.data))
     image.load()
     return image
@@ -124,6 +136,8 @@ def _open(blob: Blob) -> PIL.Image.Image:
 
 def _as_uint8(array: np.ndarray) -> np.ndarray:
     """Arrays of floats in [0, 1] are scaled, as Gradio does; others are cast."""
+    import numpy as np
+
     if array.dtype == np.uint8:
         return array
     if np.issubdtype(array.dtype, np.floating) and array.size and array.max() <= 1.0:
