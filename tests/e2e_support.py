@@ -139,6 +139,22 @@ class AppProcess:
                     )
                 self._changed.wait(left)
 
+    def wait_for_lines(self, line: str, count: int, timeout: float) -> None:
+        """Waits up to ``timeout`` s until stdout holds ``line`` ``count`` times."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._lines.count(line) < count:
+                left = deadline - time.monotonic()
+                if self._eof or left <= 0:
+                    raise AssertionError(
+                        f"{self.script.name} printed {line!r} "
+                        f"{self._lines.count(line)} of {count} times in {timeout} s; "
+                        f"exit code {self.process.poll()}\nstdout:\n"
+                        + "\n".join(self._lines)
+                        + f"\nstderr:\n{self.stderr}"
+                    )
+                self._changed.wait(left)
+
     def start(self) -> AppProcess:
         """Waits for the announced local URL and checks it is this port."""
         line = self.wait_for_line(lambda text: URL_MARKER in text, START_TIMEOUT)
