@@ -312,7 +312,9 @@ class SchedulerMachine(RuleBasedStateMachine):
         self.now = 0.0
         self.problems: list[str] = []
         self.executor = GatedExecutor(lambda: self.now, self.problems)
-        self.scheduler = Scheduler(GRAPH, self.executor, clock=lambda: self.now)
+        self.scheduler = Scheduler(
+            GRAPH, self.executor, clock=lambda: self.now, position_interval=0
+        )
         self.keys = (f"s{n}" for n in itertools.count())
         self.tokens = itertools.count(1)
         self.owners: list[Owner] = []

@@ -35,6 +35,8 @@ GENERIC_ERROR: Final = "Error in the app's function (the server log has details)
 
 State = Literal["open", "detached", "closing", "closed"]
 
+_UNSET: Final = object()
+
 
 class Session:
     """The server's copy of one tab: values, props, running events, outbox.
@@ -351,10 +353,9 @@ class Session:
 
     def value(self, block_id: int) -> Any:
         """The session's current wire value of a component."""
-        try:
-            return self._values[block_id]
-        except KeyError:
-            pass
+        value = self._values.get(block_id, _UNSET)
+        if value is not _UNSET:
+            return value
         initial = self.runtime.spec.initial_values.get(block_id)
         component = self.runtime.spec.components.get(block_id)
         if component is not None and component.server_only:
