@@ -1,0 +1,41 @@
+"""The benchmark harness runs end to end and records its figures."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_quick_roundtrip_writes_latencies(tmp_path: Path) -> None:
+    """`run.py --quick --only roundtrip` exits 0 with p50/p99 for floor and rb."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "run.py"),
+            "--quick",
+            "--only",
+            "roundtrip",
+            "--results-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    results = json.loads((tmp_path / "quick.json").read_text())
+    figures = results["scenarios"]["roundtrip"]["figures"]
+    for target in ("floor", "reactive_blocks"):
+        for key in ("p50_ms", "p99_ms"):
+            value = figures[target][key]
+            assert isinstance(value, float) and math.isfinite(value) and value > 0
+        assert figures[target]["p50_ms"] <= figures[target]["p99_ms"]
+    assert (tmp_path / "quick.md").read_text().count("latency p50") == 1
