@@ -718,6 +718,7 @@ async def test_a_newer_user_edit_is_never_overwritten_by_an_older_run(
         await client.trigger(run.id, "click")
         await wait_event(started)
         await client.set(text.id, "ab")
+        await client.sync()
         release.set()
         await client.settle()
         assert client.values[text.id] == "ab"

@@ -58,6 +58,7 @@ class AsyncClient:
         self.props: dict[int, dict[str, Any]] = {}
         self.errors: list[dict[str, Any]] = []
         self._conn: Connection | None = None
+        self._held: dict[int, int] = {}
         self.reconnect_timeout = reconnect_timeout
         self._reader: asyncio.Task[None] | None = None
         self._refs = itertools.count(1)
@@ -167,9 +168,21 @@ class AsyncClient:
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     async def set(self, block_id: int, value: Any) -> None:
-        """Edit a value as a user would; listeners it fires run on the server."""
+        """Edit a value as a user would; listeners it fires run on the server.
+
+        Until the server has seen the edit, values it sends for that
+        component were computed before it and are not applied to
+        ``values``: the server keeps the newer edit too.
+        """
         self.values[block_id] = value
         await self._send({"type": "set", "id": block_id, "value": _wire(value)})
+        ref = next(self._refs)
+        self._held[block_id] = ref
+        await self._send({"type": "ping", "ref": ref})
+
+    async def sync(self, timeout: float = 30.0) -> None:
+        """Wait until the server has handled every message sent so far."""
+        await self._request({"type": "ping"}, timeout=timeout)
 
     async def trigger(self, block_id: int, event: str) -> None:
         """Fire ``event`` on a block, as a click or Enter would."""
@@ -240,7 +253,10 @@ class AsyncClient:
             if not self._open_events:
                 self._quiet.set()
         elif kind == "pong":
-            self._resolve(message.get("ref"), message)
+            ref = message.get("ref")
+            self._resolve(ref, message)
+            for block_id in [k for k, held in self._held.items() if held == ref]:
+                del self._held[block_id]
         elif kind == "ack" and self._conn is not None:
             self._conn.confirmed(message["received"])
         elif kind == "error":
@@ -252,6 +268,8 @@ class AsyncClient:
 
     def _apply(self, change: list[Any]) -> None:
         block_id, prop, value = change[0], change[1], change[2]
+        if prop == "value" and block_id in self._held:
+            return  # computed before the server saw our newer edit
         current = (
             self.values.get(block_id)
             if prop == "value"

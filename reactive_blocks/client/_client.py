@@ -77,6 +77,10 @@ class Client:
         """Fire an event on a block, as a click or Enter would."""
         self._run(self.aio.trigger(block_id, event))
 
+    def sync(self, timeout: float = 30.0) -> None:
+        """Wait until the server has handled every message sent so far."""
+        self._run(self.aio.sync(timeout))
+
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until the server handled everything sent and no run is open."""
         self._run(self.aio.settle(timeout))
@@ -88,6 +92,9 @@ class Client:
             self._stop()
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if not self._thread.is_alive():
+            coroutine.close()
+            raise RuntimeError("this client is closed; make a new Client to reconnect")
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def _stop(self) -> None:

@@ -190,6 +190,8 @@ class Outbox:
                 if not (self._can_send() and self.pending()):
                     return
                 await self._coalesce()
+                if self._replay or not self._can_send():
+                    continue  # a resume or a detach came while the frame waited
                 frame = self._take()
                 if frame:
                     await self._send_frame(frame)
@@ -229,6 +231,8 @@ class Outbox:
         if self._keep_sent:
             self._sent.append(_SentFrame(start, self._next_index, data, binary))
             self._sent_bytes += len(data)
+            if self._replay:
+                return  # the pending replay sends it, in order after the older ones
         await self._transmit(data, binary)
 
     async def _transmit(self, data: bytes, binary: bool) -> bool:
