@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 import websockets
 from relay import Relay
+from waiting import wait_until
 
 import reactive_blocks as gr
 from reactive_blocks.client._connection import SessionExpired
@@ -33,14 +34,6 @@ EXPIRED: Final = {
     "code": "session_expired",
     "message": "this session has ended; reload the page to start anew",
 }
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    """Return once ``condition()`` holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.002)
 
 
 class Recorder(gr.AsyncClient):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
+from waiting import wait_event, wait_until
 
 import reactive_blocks as gr
 from reactive_blocks.protocol import apply_edits
@@ -23,19 +24,6 @@ TIMEOUT: Final = 10.0
 
 
 # -- waiting and reading ---------------------------------------------------------
-
-
-async def wait_until(condition: Callable[[], bool]) -> None:
-    """Return once ``condition()`` holds; fail after TIMEOUT seconds."""
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
-
-
-async def wait_event(event: threading.Event) -> None:
-    """Return once a thread-side event is set; fail after TIMEOUT seconds."""
-    assert await asyncio.to_thread(event.wait, TIMEOUT), "event not set in time"
 
 
 async def until(sock: RawSocket, done: Callable[[Message], bool]) -> list[Message]:

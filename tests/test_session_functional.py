@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import PIL.Image
 import pytest
+from waiting import wait_event, wait_until
 
 import reactive_blocks as gr
 from reactive_blocks.session import MAX_WAVES
@@ -24,19 +25,6 @@ if TYPE_CHECKING:
 
 TIMEOUT: Final = 10.0
 GENERIC_ERROR: Final = "Error in the app's function (the server log has details)."
-
-
-async def wait_until(condition: Callable[[], bool]) -> None:
-    """Return once ``condition()`` holds; fail after TIMEOUT seconds."""
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
-
-
-async def wait_event(event: threading.Event) -> None:
-    """Return once a thread-side event is set; fail after TIMEOUT seconds."""
-    assert await asyncio.to_thread(event.wait, TIMEOUT), "event not set in time"
 
 
 def greeter() -> gr.Blocks:
