@@ -1109,3 +1109,21 @@ async def test_a_trigger_skips_the_listeners_it_names(
         kept.listener.id
     }
     assert ends(received) == [{"type": "end", "event": 1, "outcome": "done", "ref": 1}]
+
+
+def test_status_update_rate_sets_how_often_positions_are_pushed(launch: Apps) -> None:
+    """queue(status_update_rate=0.5) spaces position pushes 0.5 s; 'auto' uses 0.1 s."""
+    with gr.Blocks() as paced:
+        gr.Button("Go").click(lambda: None)
+    paced.queue(status_update_rate=0.5)
+    launch(paced)
+    with gr.Blocks() as auto:
+        gr.Button("Go").click(lambda: None)
+    launch(auto)
+
+    assert paced.server.runtime.scheduler.position_interval == 0.5
+    assert auto.server.runtime.scheduler.position_interval == 0.1
+    with pytest.raises(
+        ValueError, match="status_update_rate must be 'auto' or a positive"
+    ):
+        gr.Blocks().queue(status_update_rate=-1)

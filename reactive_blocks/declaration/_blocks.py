@@ -158,8 +158,9 @@ class Blocks(BlockContext):
         """Set how the queue admits and runs events.
 
         Args:
-            status_update_rate: Only ``"auto"`` (status is pushed whenever it
-                changes) is supported.
+            status_update_rate: ``"auto"`` pushes new queue positions to
+                waiting clients as the queue moves (at most every 0.1 s);
+                a number of seconds pushes them at most that often.
             api_open: Not supported yet: reactive_blocks has no REST routes.
             max_size: Events the queue holds at once; a trigger beyond it is
                 refused with a message to that client only. None: no limit.
@@ -167,9 +168,14 @@ class Blocks(BlockContext):
                 that say ``"default"``; 1 unless set here or by the
                 ``GRADIO_DEFAULT_CONCURRENCY_LIMIT`` variable.
         """
-        if status_update_rate != "auto":
-            raise NotSupportedError(
-                "queue", "status_update_rate", "status is pushed as it changes"
+        if status_update_rate != "auto" and (
+            isinstance(status_update_rate, bool)
+            or not isinstance(status_update_rate, (int, float))
+            or status_update_rate <= 0
+        ):
+            raise DeclarationError(
+                "queue status_update_rate must be 'auto' or a positive number of "
+                f"seconds, got {status_update_rate!r}"
             )
         if api_open:
             raise NotSupportedError("queue", "api_open")
@@ -182,7 +188,9 @@ class Blocks(BlockContext):
         if default_concurrency_limit != "not_set":
             limit = default_concurrency_limit
         self.queue_options = QueueOptions(
-            max_size=max_size, default_concurrency_limit=limit
+            max_size=max_size,
+            default_concurrency_limit=limit,
+            status_update_rate=status_update_rate,
         )
         return self
 

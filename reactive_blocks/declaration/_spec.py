@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from reactive_blocks.declaration._block import Block, BlockContext
 from reactive_blocks.declaration._component import Component
@@ -31,6 +31,7 @@ class QueueOptions:
 
     max_size: int | None = None
     default_concurrency_limit: int | None = 1
+    status_update_rate: float | Literal["auto"] = "auto"
 
     @classmethod
     def from_environment(cls) -> QueueOptions:

@@ -14,10 +14,11 @@ from reactive_blocks.scheduler._event import (
 from reactive_blocks.scheduler._executor import Executor, LocalExecutor, Step
 from reactive_blocks.scheduler._outputs import OutputChange, OutputError, output_changes
 from reactive_blocks.scheduler._progress import Progress
-from reactive_blocks.scheduler._scheduler import Refusal, Scheduler
+from reactive_blocks.scheduler._scheduler import POSITION_INTERVAL, Refusal, Scheduler
 
 __all__ = [
     "FROM_SESSION",
+    "POSITION_INTERVAL",
     "Event",
     "EventOwner",
     "Executor",

@@ -10,7 +10,12 @@ from typing import Any
 
 from reactive_blocks.declaration import AppSpec
 from reactive_blocks.graph import Graph
-from reactive_blocks.scheduler import Executor, LocalExecutor, Scheduler
+from reactive_blocks.scheduler import (
+    POSITION_INTERVAL,
+    Executor,
+    LocalExecutor,
+    Scheduler,
+)
 from reactive_blocks.session._outbox import Send
 from reactive_blocks.session._session import Session
 from reactive_blocks.session._state_keeper import StateKeeper
@@ -47,8 +52,13 @@ class Runtime:
         self.spec = spec
         self.graph = Graph(spec)
         self.executor = executor or LocalExecutor(max_threads)
+        rate = spec.queue.status_update_rate
         self.scheduler = Scheduler(
-            self.graph, self.executor, max_size=spec.queue.max_size, clock=clock
+            self.graph,
+            self.executor,
+            max_size=spec.queue.max_size,
+            clock=clock,
+            position_interval=POSITION_INTERVAL if rate == "auto" else float(rate),
         )
         self.show_error = show_error
         self.sessions: dict[str, Session] = {}
