@@ -228,7 +228,10 @@ class Outbox:
             data, binary = encode_frame(frame)
         start = self._next_index
         self._next_index += len(frame)
-        if self._keep_sent:
+        # The first frame (the welcome, with the app's config) is not kept: a
+        # client that never got it holds no token to resume with. Keeping it
+        # cost 8 KiB per session until the first acknowledgement.
+        if self._keep_sent and start > 0:
             self._sent.append(_SentFrame(start, self._next_index, data, binary))
             self._sent_bytes += len(data)
             if self._replay:
