@@ -40,7 +40,6 @@ class Graph:
         self.groups = _concurrency_groups(
             self.listeners, spec.queue.default_concurrency_limit
         )
-        self.triggered_events = frozenset(self._by_trigger)
         self._check_targets()
 
     def fired_by(self, block_id: int, event: str) -> tuple[Listener, ...]:

@@ -109,11 +109,6 @@ class Outbox:
         """Whether sent frames are kept for a resume."""
         return self._keep_sent
 
-    @property
-    def unacknowledged(self) -> int:
-        """Bytes sent and kept until the client acknowledges them."""
-        return self._sent_bytes
-
     def acknowledge(self, received: int) -> None:
         """The client applied its first ``received`` messages: forget those frames."""
         if not self._acked < received <= self._next_index:
@@ -287,10 +282,12 @@ def _encodable(frame: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     for message in frame:
         if message.get("type") == "update":
-            changes = [c for c in message["changes"] if _refused(c) is None]
+            changes = []
             for change in message["changes"]:
                 problem = _refused(change)
-                if problem is not None:
+                if problem is None:
+                    changes.append(change)
+                else:
                     kept.append(
                         _unsendable(f"block {change[0]} {change[1]!r}", problem)
                     )
