@@ -74,6 +74,7 @@ class Event:
     """
 
     __slots__ = (
+        "batch",
         "depth",
         "entry",
         "group",
@@ -107,6 +108,7 @@ class Event:
         self.path = path
         self.stage: Stage = "queued"
         self.task: asyncio.Task[None] | None = None
+        self.batch: list[Event] = []
         self.entry: list[Event | None] | None = None
         self.group = ""
         self.position: int | None = None

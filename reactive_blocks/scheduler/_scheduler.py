@@ -303,7 +303,7 @@ class Scheduler:
 
         task = asyncio.get_running_loop().create_task(self._run(events, group))
         for event in events:
-            event.task = task
+            event.task, event.batch = task, events
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(functools.partial(self._never_ran, events, group))
@@ -508,21 +508,16 @@ class Scheduler:
                 self._positions_changed(group)
             self._finish(event, "cancelled", None)
         elif event.stage == "running" and event.task is not None:
-            batch_mates = [
-                e for e in self._owned_running_with(event.task) if e is not event
+            # A batch call goes on for its other callers; this one just leaves it.
+            mates = [
+                e
+                for e in event.batch
+                if e is not event and e.stage == "running" and e.owner.is_open
             ]
-            if batch_mates:
+            if mates:
                 self._finish(event, "cancelled", None)
             else:
                 event.task.cancel()
-
-    def _owned_running_with(self, task: asyncio.Task[None]) -> list[Event]:
-        return [
-            e
-            for events in self._owned.values()
-            for e in events
-            if e.task is task and e.stage == "running"
-        ]
 
     def end_owner(self, owner: EventOwner) -> None:
         """Cancel everything a closed session has queued or running."""
