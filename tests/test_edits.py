@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reactive_blocks.protocol import apply_edits, diff_values
+from reactive_blocks.protocol import apply_edits, diff_values, equal_values
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -55,3 +55,10 @@ def test_nested_true_and_one_differ() -> None:
     """A nested True replaced by 1 is a change, though Python's == says equal."""
     assert apply_edits([[True]], diff_values([[True]], [[1]])) == [[1]]
     assert diff_values({"a": [True]}, {"a": [1]}) != []
+
+
+def test_equal_values_tells_true_from_one_at_any_depth() -> None:
+    """equal_values, which the session uses to decide a change, is JSON equality."""
+    assert not equal_values([True], [1])
+    assert not equal_values({"a": [1.0]}, {"a": [1]})
+    assert equal_values({"a": [1, "x"]}, {"a": [1, "x"]})

@@ -11,6 +11,7 @@ from reactive_blocks.protocol._codec import (
 from reactive_blocks.protocol._edits import Edit
 from reactive_blocks.protocol._edits import apply as apply_edits
 from reactive_blocks.protocol._edits import diff as diff_values
+from reactive_blocks.protocol._edits import equal as equal_values
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -20,4 +21,5 @@ __all__ = [
     "decode_frame",
     "diff_values",
     "encode_frame",
+    "equal_values",
 ]

@@ -49,15 +49,11 @@ def _diff(old: Any, new: Any, path: Path, edits: list[Edit]) -> None:
 
 def _diff_list(old: list[Any], new: list[Any], path: Path, edits: list[Edit]) -> None:
     shared = min(len(old), len(new))
-    if (
-        shared > 2
-        and not _equal(old[0], new[0])
-        and not _equal(old[-1], new[shared - 1])
-    ):
+    if shared > 2 and not equal(old[0], new[0]) and not equal(old[-1], new[shared - 1]):
         # Changed at both ends: most likely a new series; a scan would not pay.
         edits.append(["replace", path, new])
         return
-    changed = [i for i in range(shared) if not _equal(old[i], new[i])]
+    changed = [i for i in range(shared) if not equal(old[i], new[i])]
     if len(changed) > max(1, shared // 2):
         edits.append(["replace", path, new])
         return
@@ -78,18 +74,18 @@ def _diff_dict(
     for key, value in new.items():
         if key not in old:
             edits.append(["replace", [*path, key], value])
-        elif not _equal(old[key], value):
+        elif not equal(old[key], value):
             _diff(old[key], value, [*path, key], edits)
 
 
-def _equal(a: Any, b: Any) -> bool:
+def equal(a: Any, b: Any) -> bool:
     """Equal as JSON: ``True`` and ``1`` differ at any depth, unlike for ``==``."""
     if type(a) is not type(b):
         return False
     if isinstance(a, list):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_equal(v, b[k]) for k, v in a.items())
+        return a.keys() == b.keys() and all(equal(v, b[k]) for k, v in a.items())
     return bool(a == b)
 
 

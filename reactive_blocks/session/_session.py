@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from reactive_blocks.declaration import Component, Listener
 from reactive_blocks.errors import Error, ProtocolError
 from reactive_blocks.log import session_logger as log
-from reactive_blocks.protocol import PROTOCOL_VERSION
+from reactive_blocks.protocol import PROTOCOL_VERSION, equal_values
 from reactive_blocks.scheduler import (
     FROM_SESSION,
     Event,
@@ -579,7 +579,11 @@ def _log_callback_error(task: asyncio.Task[Any]) -> None:
 
 
 def _same(old: Any, new: Any) -> bool:
+    """Equal as the page would see it: ``True`` and ``1`` differ at any depth.
+
+    Values that cannot be compared (arrays in a State) count as changed.
+    """
     try:
-        return bool(old == new) and type(old) is type(new)
+        return equal_values(old, new)
     except (ValueError, TypeError):
         return False
