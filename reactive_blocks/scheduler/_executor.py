@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import functools
 import inspect
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, Protocol
+
+from reactive_blocks.scheduler._workers import WorkerThreads
 
 #: One step of a generator: (True, yielded value) or (False, returned value).
 Step = tuple[bool, Any]
@@ -60,12 +60,8 @@ class LocalExecutor:
     """
 
     def __init__(self, max_threads: int = 40) -> None:
-        if max_threads < 1:
-            raise ValueError(f"max_threads must be at least 1, got {max_threads}")
         self.max_threads = max_threads
-        self._pool = ThreadPoolExecutor(
-            max_threads, thread_name_prefix="reactive_blocks"
-        )
+        self._workers = WorkerThreads(max_threads, "reactive_blocks")
 
     async def call(
         self,
@@ -83,7 +79,7 @@ class LocalExecutor:
         elif kind == "generator":
             return fn(*args, **kwargs)
         else:
-            result = await self._submit(functools.partial(fn, *args, **kwargs))
+            result = await self._submit(_call_with, fn, args, kwargs)
         if inspect.isawaitable(result):
             result = await result
         return result
@@ -121,14 +117,14 @@ class LocalExecutor:
             room.release()
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._workers.shutdown()
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()
-        return loop.run_in_executor(
-            self._pool, functools.partial(context.run, fn, *args)
-        )
+        return self._workers.submit(fn, *args)
+
+
+def _call_with(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    return fn(*args, **kwargs)
 
 
 @functools.lru_cache(maxsize=4096)
