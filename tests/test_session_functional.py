@@ -365,7 +365,7 @@ async def test_malformed_message_gets_an_error_and_the_session_carries_on(
     received = await sock.receive_until(lambda m: m["type"] == "end")
     assert [m for m in received if m["type"] != "event"] == [
         {"type": "update", "changes": [[ids["Out"], "value", "Hello Ada at 0!"]]},
-        {"type": "end", "event": 1, "outcome": "done"},
+        {"type": "end", "event": 1, "listener": 0, "outcome": "done"},
     ]
 
 
@@ -616,6 +616,7 @@ async def test_generator_streams_every_yield_and_ends_on_the_final_value(
         {
             "type": "end",
             "event": 1,
+            "listener": 0,
             "outcome": "done",
             "ref": 1,
             "outputs": ["Hello world"],

@@ -113,6 +113,8 @@ export interface ToastMessage {
 export interface EndMessage {
   type: "end";
   event: number;
+  /** The listener the event ran; its status may never have been sent. */
+  listener: number;
   outcome: "done" | "error" | "refused" | "cancelled";
   /** Why a run was refused: `pending`, `replaced` or `queue_full`. */
   code?: string;

@@ -119,8 +119,11 @@ export class StatusBoard {
       showToast(message.message || "Something went wrong while running this event.");
     } else if (message.outcome === "refused" && message.code === "queue_full") {
       showToast(message.message || "The queue is full; try again in a moment.", "warning");
-    } else if (message.outcome === "done" && run?.listener?.scroll_to_output) {
-      const first = run.listener.outputs[0];
+    } else if (message.outcome === "done") {
+      // A quick run ends before its status is sent: find its listener by id.
+      const listener = this.listeners.get(message.listener);
+      if (!listener?.scroll_to_output) return;
+      const first = listener.outputs[0];
       const block = first === undefined ? undefined : this.elementOf(first);
       block?.scrollIntoView({ behavior: "smooth", block: "start" });
     }

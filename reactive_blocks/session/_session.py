@@ -507,7 +507,7 @@ class Session:
             message["position"] = position
         if eta is not None:
             message["eta"] = round(eta, 3)
-        self.outbox.put(message)
+        self.outbox.put_status(event.id, message)
 
     def notify(
         self, event: Event, level: str, message: str, duration: float | None
@@ -537,7 +537,12 @@ class Session:
         self._edits_seen.pop(event.id, None)
         if not self.is_open:
             return
-        message: dict[str, Any] = {"type": "end", "event": event.id, "outcome": outcome}
+        message: dict[str, Any] = {
+            "type": "end",
+            "event": event.id,
+            "listener": event.listener.id,
+            "outcome": outcome,
+        }
         if event.ref is not None:
             message["ref"] = event.ref
         if isinstance(error, Refusal):
@@ -546,7 +551,7 @@ class Session:
             message["message"] = self._error_text(error)
         if event.inputs is not None and outcome == "done":
             message["outputs"] = outputs if outputs is not None else []
-        self.outbox.put(message)
+        self.outbox.put(message, ends=event.id)
 
     def _error_text(self, error: BaseException | str) -> str:
         if isinstance(error, str):
