@@ -161,7 +161,12 @@ class Blocks(BlockContext):
             status_update_rate: ``"auto"`` pushes new queue positions to
                 waiting clients as the queue moves (at most every 0.1 s);
                 a number of seconds pushes them at most that often.
-            api_open: Not supported yet: reactive_blocks has no REST routes.
+            api_open: True opens the app's HTTP API routes: ``POST
+                api/<api_name>`` runs a listener's function once, directly,
+                skipping the queue, and ``GET api`` lists the endpoints (see
+                docs/protocol.md, "HTTP API routes"). False closes them: they
+                answer 403 and listeners are called through a session. None
+                keeps the current setting, closed unless opened before.
             max_size: Events the queue holds at once; a trigger beyond it is
                 refused with a message to that client only. None: no limit.
             default_concurrency_limit: The concurrency limit of listeners
@@ -177,8 +182,6 @@ class Blocks(BlockContext):
                 "queue status_update_rate must be 'auto' or a positive number of "
                 f"seconds, got {status_update_rate!r}"
             )
-        if api_open:
-            raise NotSupportedError("queue", "api_open")
         if max_size is not None and (not isinstance(max_size, int) or max_size < 0):
             raise DeclarationError(
                 f"queue max_size must be a non-negative int, got {max_size!r}"
@@ -187,10 +190,12 @@ class Blocks(BlockContext):
         limit = self.queue_options.default_concurrency_limit
         if default_concurrency_limit != "not_set":
             limit = default_concurrency_limit
+        opened = self.queue_options.api_open if api_open is None else bool(api_open)
         self.queue_options = QueueOptions(
             max_size=max_size,
             default_concurrency_limit=limit,
             status_update_rate=status_update_rate,
+            api_open=opened,
         )
         return self
 

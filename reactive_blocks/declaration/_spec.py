@@ -32,6 +32,7 @@ class QueueOptions:
     max_size: int | None = None
     default_concurrency_limit: int | None = 1
     status_update_rate: float | Literal["auto"] = "auto"
+    api_open: bool = False
 
     @classmethod
     def from_environment(cls) -> QueueOptions:

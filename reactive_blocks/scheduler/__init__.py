@@ -4,6 +4,7 @@ It knows nothing about sockets; sessions reach it through ``EventOwner``.
 """
 
 from reactive_blocks.scheduler._context import Info, Warning
+from reactive_blocks.scheduler._direct import RunFailed, run_directly
 from reactive_blocks.scheduler._event import (
     FROM_SESSION,
     Event,
@@ -29,9 +30,11 @@ __all__ = [
     "OutputError",
     "Progress",
     "Refusal",
+    "RunFailed",
     "Scheduler",
     "Stage",
     "Step",
     "Warning",
     "output_changes",
+    "run_directly",
 ]

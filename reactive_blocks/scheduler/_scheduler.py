@@ -46,6 +46,10 @@ Entry = list  # a one-item list holding a queued Event, or None once it left
 POSITION_INTERVAL: Final = 0.1
 
 
+class TimeLimitReached(Exception):
+    """A listener's function ran past its ``time_limit`` and was stopped."""
+
+
 class Refusal(Exception):
     """Why a trigger was refused: a code for clients and a sentence for people."""
 
@@ -323,24 +327,9 @@ class Scheduler:
         current_run.set(RunContext(events, asyncio.get_running_loop()))
         started = self.clock()
         try:
-            if listener.time_limit is None:
-                await self._call(listener, events)
-            else:
-                await asyncio.wait_for(
-                    self._call(listener, events), listener.time_limit
-                )
-        except asyncio.TimeoutError as exc:
-            # wait_for raises its TimeoutError from the call it cancelled; any
-            # other TimeoutError is the function's own error.
-            if not isinstance(exc.__cause__, asyncio.CancelledError):
-                outcome, error = "error", exc
-                log.error("listener %s raised", listener.name, exc_info=exc)
-            elif not _is_generator_function(listener.fn):
-                outcome = "error"
-                error = (
-                    f"listener {listener.name} ran longer than its time_limit of "
-                    f"{listener.time_limit} s and was stopped"
-                )
+            await self.call_in_time(listener, events)
+        except TimeLimitReached as exc:
+            outcome, error = "error", str(exc)
         except asyncio.CancelledError:
             outcome = "cancelled"
         except Error as exc:
@@ -368,6 +357,28 @@ class Scheduler:
                 self._finish(event, outcome, error)
         if group is not None:
             self._dispatch(group)
+
+    async def call_in_time(self, listener: Listener, events: list[Event]) -> None:
+        """Run ``listener``'s function for ``events`` within its ``time_limit``.
+
+        A generator stopped by its time limit ends normally, keeping its last
+        value; any other function raises TimeLimitReached.
+        """
+        if listener.time_limit is None:
+            await self._call(listener, events)
+            return
+        try:
+            await asyncio.wait_for(self._call(listener, events), listener.time_limit)
+        except asyncio.TimeoutError as exc:
+            # wait_for raises its TimeoutError from the call it cancelled; any
+            # other TimeoutError is the function's own error.
+            if not isinstance(exc.__cause__, asyncio.CancelledError):
+                raise
+            if not _is_generator_function(listener.fn):
+                raise TimeLimitReached(
+                    f"listener {listener.name} ran longer than its time_limit of "
+                    f"{listener.time_limit} s and was stopped"
+                ) from None
 
     async def _call(self, listener: Listener, events: list[Event]) -> None:
         if listener.fn is None:

@@ -2,6 +2,6 @@
 
 from reactive_blocks.session._outbox import Outbox, Send
 from reactive_blocks.session._runtime import Runtime
-from reactive_blocks.session._session import MAX_WAVES, Session
+from reactive_blocks.session._session import GENERIC_ERROR, MAX_WAVES, Session
 
-__all__ = ["MAX_WAVES", "Outbox", "Runtime", "Send", "Session"]
+__all__ = ["GENERIC_ERROR", "MAX_WAVES", "Outbox", "Runtime", "Send", "Session"]

@@ -1,4 +1,4 @@
-"""The aiohttp application: page, static assets, login, and the socket."""
+"""The aiohttp application: page, static assets, login, the socket, the API."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aiohttp import web
 from reactive_blocks.session import Runtime
 from reactive_blocks.transport._auth import Login
 from reactive_blocks.transport._page import render_page
+from reactive_blocks.transport._rest import add_api_routes
 from reactive_blocks.transport._socket import (
     CURRENT,
     SOCKETS,
@@ -55,6 +56,12 @@ def build_app(
     app[CURRENT] = {}
     app.router.add_get("/", index)
     app.router.add_get("/ws", socket)
+    add_api_routes(
+        app,
+        runtime,
+        login=login,
+        origin_allowed=lambda request: _origin_allowed(request, strict_cors),
+    )
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     if favicon_path is not None:
         icon = Path(favicon_path)

@@ -1,0 +1,504 @@
+"""The HTTP API routes against real servers: direct calls that skip the queue."""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any, Final
+
+import aiohttp
+import numpy as np
+import PIL.Image
+import pytest
+from waiting import wait_event
+
+import reactive_blocks as gr
+from reactive_blocks.session import GENERIC_ERROR
+from reactive_blocks.transport._auth import COOKIE
+
+if TYPE_CHECKING:
+    from tests.conftest import Apps, Message, RawSocket, Sockets
+
+TIMEOUT: Final = 10.0
+SERVER_THREAD: Final = "reactive_blocks-server"
+
+Answer = tuple[int, dict[str, Any]]
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client with a deadline on every request."""
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        yield session
+
+
+async def post(
+    http: aiohttp.ClientSession,
+    url: str,
+    api_name: str,
+    body: Any,
+    **options: Any,
+) -> Answer:
+    """POST ``body`` (JSON, or bytes as they are) to ``api/<api_name>``."""
+    sent = {"data": body} if isinstance(body, bytes) else {"json": body}
+    async with http.post(f"{url}api/{api_name}", **sent, **options) as response:
+        assert response.content_type == "application/json"
+        return response.status, await response.json()
+
+
+async def get_api(http: aiohttp.ClientSession, url: str) -> Answer:
+    async with http.get(f"{url}api") as response:
+        return response.status, await response.json()
+
+
+def scheduler_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name.startswith("reactive_blocks") and r.levelno >= logging.ERROR
+    ]
+
+
+class Calls:
+    """The threads a sync function ran on, to check the loop was never used."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def record(self) -> None:
+        self.threads.append(threading.current_thread().name)
+
+
+def endpoints_app(calls: Calls, *, api_open: bool = True) -> gr.Blocks:
+    """'greet', 'tally' (State), 'hidden', 'stream', 'finish', 'refuse'; 'reverse' unnamed."""
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        times = gr.Slider(1, 5, step=1, label="Times")
+        out = gr.Textbox(label="Out")
+        history = gr.State([1])
+        button = gr.Button("Go")
+
+        def greet(text: str) -> str:
+            calls.record()
+            return f"Hello {text}!"
+
+        def tally(text: str, seen: list[int]) -> tuple[str, list[int]]:
+            seen.append(len(seen) + 1)
+            return f"{text}:{seen}", seen
+
+        def stream(text: str, n: float) -> Iterator[str]:
+            for i in range(int(n)):
+                yield text * (i + 1)
+
+        def finish(text: str) -> Iterator[str]:
+            yield "partial"
+            return f"done {text}"
+
+        def refuse(text: str) -> str:
+            raise gr.Error(f"No {text} allowed")
+
+        def reverse(text: str) -> str:
+            calls.record()
+            return text[::-1]
+
+        button.click(greet, name, out)
+        button.click(tally, [name, history], [out, history])
+        button.click(lambda t: t.upper(), name, out, api_name="hidden", show_api=False)
+        button.click(reverse, name, out, api_name=False)
+        button.click(stream, [name, times], out)
+        button.click(finish, name, out)
+        button.click(refuse, name, out)
+    return demo.queue(api_open=True) if api_open else demo
+
+
+def test_queue_api_open_sets_the_option_and_none_keeps_it() -> None:
+    """api_open=True opens, a later queue() without it keeps it open, False closes."""
+    with gr.Blocks() as demo:
+        gr.Textbox()
+
+    assert demo.spec().queue.api_open is False
+    assert demo.queue(api_open=True).spec().queue.api_open is True
+    assert demo.queue(max_size=3).spec().queue.api_open is True
+    assert demo.queue(api_open=False).spec().queue.api_open is False
+
+
+# -- calls that succeed ------------------------------------------------------------
+
+
+async def test_call_returns_the_outputs_computed_in_a_worker_thread(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """POST api/greet answers the function's exact output, computed off the loop."""
+    calls = Calls()
+    url = launch(endpoints_app(calls))
+
+    status, body = await post(http, url, "greet", {"data": ["Ada"]})
+
+    assert status == 200
+    assert body["data"] == ["Hello Ada!"]
+    assert isinstance(body["duration"], float) and 0 <= body["duration"] < TIMEOUT
+    assert len(calls.threads) == 1 and calls.threads[0] != SERVER_THREAD
+
+
+async def test_state_inputs_get_a_fresh_copy_of_the_initial_value(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """Each call's State starts from its own copy of [1]; State outputs are left out."""
+    url = launch(endpoints_app(Calls()))
+
+    first = await post(http, url, "tally", {"data": ["a"]})
+    second = await post(http, url, "tally", {"data": ["b"]})
+
+    assert first == (200, {"data": ["a:[1, 2]"], "duration": first[1]["duration"]})
+    assert second[1]["data"] == ["b:[1, 2]"]
+
+
+async def test_generator_answers_its_last_yield_or_its_return_value(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """A generator's answer is its final value: the last yield, or what it returned."""
+    url = launch(endpoints_app(Calls()))
+
+    yielded = await post(http, url, "stream", {"data": ["ab", 3]})
+    returned = await post(http, url, "finish", {"data": ["now"]})
+
+    assert yielded[0] == 200 and yielded[1]["data"] == ["ababab"]
+    assert returned[0] == 200 and returned[1]["data"] == ["done now"]
+
+
+async def test_show_api_false_is_callable_but_not_listed(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """'hidden' answers calls; GET api lists every endpoint but it and api_name=False."""
+    demo = endpoints_app(Calls())
+    url = launch(demo)
+
+    status, body = await post(http, url, "hidden", {"data": ["quiet"]})
+    listed_status, listed = await get_api(http, url)
+
+    assert (status, body["data"]) == (200, ["QUIET"])
+    assert listed_status == 200
+    assert sorted(listed["endpoints"]) == [
+        "finish",
+        "greet",
+        "refuse",
+        "stream",
+        "tally",
+    ]
+    name_id = next(i for i, b in demo.spec().components.items() if b.label == "Name")
+    textbox = {"id": name_id, "type": "textbox", "label": "Name"}
+    assert listed["endpoints"]["tally"]["inputs"] == [textbox]
+    assert listed["endpoints"]["stream"]["inputs"][1]["type"] == "slider"
+    assert [o["type"] for o in listed["endpoints"]["greet"]["outputs"]] == ["textbox"]
+
+
+async def test_launch_show_api_false_lists_nothing_but_still_answers(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """launch(show_api=False) empties GET api; the endpoints still answer calls."""
+    url = launch(endpoints_app(Calls()), show_api=False)
+
+    listed = await get_api(http, url)
+    status, body = await post(http, url, "greet", {"data": ["Ada"]})
+
+    assert listed == (200, {"endpoints": {}})
+    assert (status, body["data"]) == (200, ["Hello Ada!"])
+
+
+async def test_images_travel_as_data_urls_both_ways(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """A PNG data: URL goes in as an array; the inverted image comes back as one."""
+    with gr.Blocks() as demo:
+        source = gr.Image(label="Source")
+        result = gr.Image(label="Result")
+        gr.Button().click(lambda a: 255 - a, source, result, api_name="invert")
+    url = launch(demo.queue(api_open=True))
+    pixels = np.array([[[10, 20, 30], [200, 100, 0]]], dtype=np.uint8)
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(pixels).save(buffer, format="PNG")
+    sent = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+    status, body = await post(http, url, "invert", {"data": [sent]})
+
+    assert status == 200
+    head, _, payload = body["data"][0].partition(",")
+    assert head == "data:image/png;base64"
+    with PIL.Image.open(io.BytesIO(base64.b64decode(payload))) as image:
+        assert np.asarray(image).tolist() == (255 - pixels).tolist()
+
+
+# -- refused requests --------------------------------------------------------------
+
+
+async def test_routes_are_closed_by_default(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """Without queue(api_open=True) both routes answer 403 saying how to open them."""
+    calls = Calls()
+    url = launch(endpoints_app(calls, api_open=False))
+
+    status, body = await post(http, url, "greet", {"data": ["Ada"]})
+    listed_status, listed = await get_api(http, url)
+
+    assert status == 403 and listed_status == 403
+    assert body["code"] == "api_closed" == listed["code"]
+    assert "demo.queue(api_open=True)" in body["error"]
+    assert calls.threads == []
+
+
+async def test_api_name_false_and_unknown_names_are_not_found(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """'reverse' (api_name=False) and a name nobody declared both answer 404."""
+    calls = Calls()
+    url = launch(endpoints_app(calls))
+
+    unnamed = await post(http, url, "reverse", {"data": ["abc"]})
+    unknown = await post(http, url, "nothing_here", {"data": ["abc"]})
+
+    assert unnamed[0] == 404 and unnamed[1]["code"] == "unknown_endpoint"
+    assert calls.threads == []
+    assert unknown == (
+        404,
+        {
+            "error": "no endpoint named 'nothing_here'; GET api lists the endpoints",
+            "code": "unknown_endpoint",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(b"{not json", "the body is not valid JSON", id="not-json"),
+        pytest.param(["Ada"], 'the body must be a JSON object like {"data"', id="list"),
+        pytest.param(
+            {"data": "Ada"},
+            'the body must be a JSON object like {"data"',
+            id="data-str",
+        ),
+        pytest.param(
+            {"data": ["Ada", "Bob"]},
+            "endpoint 'greet' takes 1 input values (Textbox 'Name'), got 2",
+            id="arity",
+        ),
+        pytest.param(
+            {"data": [7]}, "Textbox 'Name' needs a string, got int", id="value"
+        ),
+    ],
+)
+async def test_malformed_requests_answer_400_naming_the_problem(
+    launch: Apps, http: aiohttp.ClientSession, body: Any, message: str
+) -> None:
+    """Bad JSON, a body of the wrong shape, wrong arity or a bad value: 400, nothing runs."""
+    calls = Calls()
+    url = launch(endpoints_app(calls))
+
+    status, answer = await post(http, url, "greet", body)
+
+    assert status == 400
+    assert answer["error"].startswith(message), answer
+    assert calls.threads == []
+
+
+async def test_slider_out_of_range_is_refused(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """An input outside the Slider's range answers 400 with the Slider's own message."""
+    url = launch(endpoints_app(Calls()))
+
+    status, body = await post(http, url, "stream", {"data": ["a", 9]})
+
+    assert (status, body["code"]) == (400, "bad_value")
+    assert body["error"] == "Slider 'Times' takes values from 1 to 5, got 9"
+
+
+async def test_cross_origin_page_is_refused(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """A browser page of another site cannot call the app, as it cannot open its socket."""
+    calls = Calls()
+    url = launch(endpoints_app(calls))
+
+    status, body = await post(
+        http, url, "greet", {"data": ["Ada"]}, headers={"Origin": "http://elsewhere"}
+    )
+
+    assert (status, body["code"]) == (403, "cross_origin")
+    assert calls.threads == []
+
+
+# -- errors in the function ----------------------------------------------------------
+
+
+async def test_gr_error_answers_422_with_its_message(
+    launch: Apps, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """gr.Error's message is the answer's error, and nothing is logged at ERROR."""
+    caplog.set_level(logging.ERROR, logger="reactive_blocks")
+    url = launch(endpoints_app(Calls()))
+
+    answer = await post(http, url, "refuse", {"data": ["cats"]})
+
+    assert answer == (422, {"error": "No cats allowed", "code": "app_error"})
+    assert scheduler_errors(caplog) == []
+
+
+async def test_crash_answers_500_is_logged_once_and_sessions_carry_on(
+    launch: Apps,
+    http: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A raising function: 500 with a generic message, one ERROR log, sockets still served."""
+    caplog.set_level(logging.ERROR, logger="reactive_blocks")
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        out = gr.Textbox(label="Out")
+        button = gr.Button()
+
+        def boom(text: str) -> str:
+            raise ValueError(f"cannot use {text!r}")
+
+        button.click(boom, name, out)
+        button.click(lambda t: f"Hello {t}!", name, out, api_name="greet")
+    url = launch(demo.queue(api_open=True))
+
+    answer = await post(http, url, "boom", {"data": ["x"]})
+
+    assert answer == (500, {"error": GENERIC_ERROR, "code": "internal"})
+    [record] = scheduler_errors(caplog)
+    assert record.name == "reactive_blocks.scheduler"
+    assert record.getMessage() == "listener 'boom' raised"
+    assert record.exc_info is not None and record.exc_info[0] is ValueError
+    async with gr.AsyncClient(url) as client:
+        assert await client.predict("Ada", api_name="greet") == "Hello Ada!"
+    assert (await post(http, url, "greet", {"data": ["Bo"]}))[1]["data"] == [
+        "Hello Bo!"
+    ]
+
+
+async def test_show_error_puts_the_exception_text_in_the_answer(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """With launch(show_error=True) the 500 answer names the exception and its text."""
+    with gr.Blocks() as demo:
+        gr.Button().click(lambda: 1 / 0, None, gr.Textbox(), api_name="divide")
+    url = launch(demo.queue(api_open=True), show_error=True)
+
+    answer = await post(http, url, "divide", {"data": []})
+
+    assert answer == (
+        500,
+        {"error": "ZeroDivisionError: division by zero", "code": "internal"},
+    )
+
+
+async def test_time_limit_stops_a_direct_call(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """A sync function past its time_limit answers 500 saying so, long before it ends."""
+    with gr.Blocks() as demo:
+        gr.Button().click(
+            lambda: time.sleep(2) or "late",
+            None,
+            gr.Textbox(),
+            api_name="slow",
+            time_limit=0.2,
+        )
+    url = launch(demo.queue(api_open=True))
+
+    started = time.monotonic()
+    answer = await post(http, url, "slow", {"data": []})
+
+    assert time.monotonic() - started < 1.5
+    assert answer == (
+        500,
+        {
+            "error": "listener 'slow' ran longer than its time_limit of 0.2 s and "
+            "was stopped",
+            "code": "internal",
+        },
+    )
+
+
+# -- login ---------------------------------------------------------------------------
+
+
+async def test_login_is_required_when_the_app_has_auth(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """Without the login cookie: 401; with the cookie the login page sets: 200."""
+    url = launch(endpoints_app(Calls()), auth=("ada", "lovelace"))
+
+    refused = await post(http, url, "greet", {"data": ["Ada"]})
+    async with http.post(
+        f"{url}login",
+        data={"username": "ada", "password": "lovelace"},
+        allow_redirects=False,
+    ) as response:
+        assert response.status == 302
+        token = response.cookies[COOKIE].value
+    allowed = await post(
+        http, url, "greet", {"data": ["Ada"]}, headers={"Cookie": f"{COOKIE}={token}"}
+    )
+
+    assert refused[0] == 401 and refused[1]["code"] == "login_required"
+    assert allowed[0] == 200 and allowed[1]["data"] == ["Hello Ada!"]
+
+
+# -- skipping the queue ----------------------------------------------------------------
+
+
+async def until(sock: RawSocket, done: Any) -> list[Message]:
+    received = await sock.receive_until(lambda m: m["type"] != "ack" and done(m))
+    return [m for m in received if m["type"] != "ack"]
+
+
+async def test_direct_call_skips_a_busy_queue_and_its_max_size(
+    launch: Apps, http: aiohttp.ClientSession, sockets: Sockets
+) -> None:
+    """With the only slot held and the queue full, a direct call still answers at once."""
+    started, release = threading.Event(), threading.Event()
+    with gr.Blocks() as demo:
+        text = gr.Textbox(label="Text")
+        out = gr.Textbox(label="Out")
+
+        def work(value: str) -> str:
+            if value == "hold":
+                started.set()
+                release.wait(TIMEOUT)
+            return value.upper()
+
+        gr.Button().click(work, text, out, concurrency_limit=1)
+    url = launch(demo.queue(api_open=True, max_size=1))
+
+    holder, _ = await sockets.open(url)
+    waiter, _ = await sockets.open(url)
+    late, _ = await sockets.open(url)
+    try:
+        await holder.send({"type": "call", "api_name": "work", "inputs": ["hold"]})
+        await wait_event(started)
+        await waiter.send({"type": "call", "api_name": "work", "inputs": ["next"]})
+        queued = await until(waiter, lambda m: m["type"] == "event")
+
+        answer = await post(http, url, "work", {"data": ["quick"]})
+        assert not release.is_set()
+
+        await late.send({"type": "call", "api_name": "work", "inputs": ["late"]})
+        refused = await until(late, lambda m: m["type"] == "end")
+    finally:
+        release.set()
+    holder_end = await until(holder, lambda m: m["type"] == "end")
+    waiter_end = await until(waiter, lambda m: m["type"] == "end")
+
+    assert answer[0] == 200 and answer[1]["data"] == ["QUICK"]
+    assert (queued[0]["stage"], queued[0]["position"]) == ("queued", 0)
+    assert refused[-1]["outcome"] == "refused" and refused[-1]["code"] == "queue_full"
+    assert holder_end[-1]["outputs"] == ["HOLD"]
+    assert waiter_end[-1]["outputs"] == ["NEXT"]
