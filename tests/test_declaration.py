@@ -247,3 +247,99 @@ async def test_inputs_given_as_a_set_reach_the_function_as_a_dict(
 
         assert received == [{first: "left", second: "right"}]
         assert client.values[joined.id] == "left+right"
+
+
+def test_streaming_image_needs_the_webcam_as_its_only_source() -> None:
+    """streaming=True with the default or a mixed source list is a declaration error."""
+    with gr.Blocks():
+        for sources in (None, ["upload", "webcam"]):
+            with pytest.raises(gr.DeclarationError) as caught:
+                gr.Image(sources=sources, streaming=True)
+
+            given = sources or ["upload", "webcam", "clipboard"]
+            assert str(caught.value) == (
+                "Image streaming=True needs sources=['webcam']: a stream comes from "
+                f"the webcam alone, got sources={given!r}"
+            )
+
+
+def test_unknown_image_source_is_refused() -> None:
+    """A source other than upload, webcam or clipboard names the allowed ones."""
+    with pytest.raises(gr.DeclarationError) as caught:
+        gr.Image(sources=["microphone"])
+
+    assert str(caught.value) == (
+        "Image sources must be a non-empty list of upload, webcam, clipboard; "
+        "got ['microphone']"
+    )
+
+
+def test_stream_listener_needs_a_streaming_image() -> None:
+    """.stream on an image declared without streaming=True raises at the call."""
+    with gr.Blocks() as demo:
+        still = gr.Image(label="Still")
+        out = gr.Image()
+        with pytest.raises(gr.DeclarationError) as caught:
+            still.stream(_greet, still, out)
+
+    assert str(caught.value) == (
+        "Image 'Still'.stream() needs an image that streams: declare it as "
+        "gr.Image(sources=['webcam'], streaming=True)"
+    )
+    assert demo.listeners == []
+
+
+@pytest.mark.parametrize("every", [0, -0.1, True, "fast", float("inf")])
+def test_stream_every_must_be_a_positive_number(every: Any) -> None:
+    """stream_every that is not a positive, finite number of seconds is refused."""
+    with gr.Blocks():
+        webcam = gr.Image(sources=["webcam"], streaming=True)
+        with pytest.raises(gr.DeclarationError) as caught:
+            webcam.stream(_greet, webcam, stream_every=every)
+
+    assert str(caught.value) == (
+        f"stream_every must be a positive number of seconds, got {every!r}"
+    )
+
+
+def test_stream_listener_config_carries_its_pace_and_defaults() -> None:
+    """Stream listeners default to always_last, hidden progress; stream_every is sent."""
+    with gr.Blocks() as demo:
+        webcam = gr.Image(sources="webcam", streaming=True, mirror_webcam=False)
+        out = gr.Image()
+        webcam.stream(_greet, webcam, out, stream_every=0.1, time_limit=30)
+        out.change(_greet, out, None)
+
+    config = demo.spec().config
+    stream, change = config["listeners"]
+
+    assert stream["targets"] == [[webcam.id, "stream"]]
+    assert stream["trigger_mode"] == "always_last"
+    assert stream["show_progress"] == "hidden"
+    assert stream["stream_every"] == 0.1
+    assert change["stream_every"] == 0.5
+    assert demo.listeners[0].time_limit == 30
+    props = config["blocks"][str(webcam.id)]["props"]
+    assert (props["sources"], props["streaming"], props["mirror_webcam"]) == (
+        ["webcam"],
+        True,
+        False,
+    )
+    assert config["blocks"][str(out.id)]["props"]["sources"] == [
+        "upload",
+        "webcam",
+        "clipboard",
+    ]
+
+
+def test_like_user_message_and_trigger_after_stay_unsupported() -> None:
+    """The chat-only listener options still raise NotSupportedError when set."""
+    with gr.Blocks():
+        button = gr.Button()
+        for option, value in (("like_user_message", True), ("trigger_after", 1.0)):
+            with pytest.raises(gr.NotSupportedError) as caught:
+                button.click(_greet, **{option: value})
+
+            assert str(caught.value) == (
+                f"event listener: parameter '{option}' is not supported yet"
+            )

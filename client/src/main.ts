@@ -11,12 +11,14 @@ import type { App } from "./render/block";
 import { renderTree } from "./render/tree";
 import { StatusBoard } from "./status";
 import { Store } from "./store";
+import { Streams } from "./streams";
 import { showToast, toastLevel } from "./toast";
 import { Triggers } from "./triggers";
 
 interface Page {
   status: StatusBoard;
   store: Store;
+  streams: Streams;
 }
 
 function start(): void {
@@ -45,8 +47,13 @@ function start(): void {
       case "end":
         page?.status.end(message);
         break;
+      case "stream_end":
+        page?.streams.ended(message);
+        break;
       case "error":
-        showToast(message.message);
+        // Frames already on the way when a stream ends are refused; the
+        // `stream_end` before them has told the user.
+        if (message.code !== "stream_ended") showToast(message.message);
         break;
     }
   });
@@ -55,6 +62,7 @@ function start(): void {
 function renderApp(config: AppConfig, mount: HTMLElement, connection: Connection): Page {
   const store = new Store(config.blocks);
   const triggers = new Triggers(config, store, (m) => connection.send(m));
+  const streams = new Streams(config, connection);
   const app: App = {
     store,
     edit(id, value) {
@@ -65,6 +73,7 @@ function renderApp(config: AppConfig, mount: HTMLElement, connection: Connection
       triggers.fire(id, event);
     },
     confirm: () => connection.confirm(),
+    streams,
   };
 
   document.title = config.title ?? "Gradio";
@@ -81,7 +90,7 @@ function renderApp(config: AppConfig, mount: HTMLElement, connection: Connection
   runAppScript(config.js);
   const elementOf = (id: number): HTMLElement | undefined =>
     mount.querySelector<HTMLElement>(`[data-block-id="${id}"]`) ?? undefined;
-  return { store, status: new StatusBoard(config, elementOf) };
+  return { store, streams, status: new StatusBoard(config, elementOf) };
 }
 
 /** Calls the app's `js` function expression once, after the first render. */

@@ -27,6 +27,8 @@ export interface ListenerConfig {
   js?: string | null;
   has_fn?: boolean;
   scroll_to_output?: boolean;
+  /** Seconds between the frames a `stream` listener wants. */
+  stream_every?: number;
 }
 
 export interface AppConfig {
@@ -134,6 +136,14 @@ export interface PongMessage {
   ref: number;
 }
 
+/** The server ended a component's stream (its `time_limit`); frames are refused until `stream_stop`. */
+export interface StreamEndMessage {
+  type: "stream_end";
+  id: number;
+  code: string;
+  message: string;
+}
+
 /** How many client messages the server has handled since the hello. */
 export interface AckMessage {
   type: "ack";
@@ -150,6 +160,7 @@ export type ServerMessage =
   | PongMessage
   | AckMessage
   | ResumedMessage
+  | StreamEndMessage
   | ErrorMessage;
 
 export type ClientMessage =
@@ -158,4 +169,6 @@ export type ClientMessage =
   | { type: "ping"; ref: number }
   | { type: "ack"; received: number }
   | { type: "trigger"; id: number; event: string; ref?: number; skip?: number[] }
-  | { type: "call"; listener: number; inputs: unknown[]; ref?: number };
+  | { type: "call"; listener: number; inputs: unknown[]; ref?: number }
+  | { type: "stream"; id: number; value: Blob }
+  | { type: "stream_stop"; id: number };

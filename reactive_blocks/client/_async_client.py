@@ -57,6 +57,7 @@ class AsyncClient:
         self.values: dict[int, Any] = {}
         self.props: dict[int, dict[str, Any]] = {}
         self.errors: list[dict[str, Any]] = []
+        self.stream_ends: list[dict[str, Any]] = []
         self._conn: Connection | None = None
         self._held: dict[int, int] = {}
         self.reconnect_timeout = reconnect_timeout
@@ -180,6 +181,26 @@ class AsyncClient:
         self._held[block_id] = ref
         await self._send({"type": "ping", "ref": ref})
 
+    async def stream(self, block_id: int, frame: Any) -> None:
+        """Send one frame of a streaming input, as a recording webcam would.
+
+        The server stores the frame without firing ``change`` and runs the
+        component's ``stream`` listeners on the newest frame, at most once per
+        ``stream_every`` seconds, so frames may be sent at any pace. A stream
+        starts with its first frame; once its ``time_limit`` is over the
+        server appends a ``stream_end`` message to ``stream_ends`` and refuses
+        frames (``errors``) until ``stop_stream``.
+
+        Args:
+            block_id: A component declared with ``streaming=True``.
+            frame: A numpy array, PIL image, path, or encoded image bytes.
+        """
+        await self._send({"type": "stream", "id": block_id, "value": _wire(frame)})
+
+    async def stop_stream(self, block_id: int) -> None:
+        """End the component's stream; the next frame starts a new one."""
+        await self._send({"type": "stream_stop", "id": block_id})
+
     async def sync(self, timeout: float = 30.0) -> None:
         """Wait until the server has handled every message sent so far."""
         await self._request({"type": "ping"}, timeout=timeout)
@@ -257,6 +278,8 @@ class AsyncClient:
             self._resolve(ref, message)
             for block_id in [k for k, held in self._held.items() if held == ref]:
                 del self._held[block_id]
+        elif kind == "stream_end":
+            self.stream_ends.append(message)
         elif kind == "ack" and self._conn is not None:
             self._conn.confirmed(message["received"])
         elif kind == "error":

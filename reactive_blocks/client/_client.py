@@ -77,6 +77,19 @@ class Client:
         """Fire an event on a block, as a click or Enter would."""
         self._run(self.aio.trigger(block_id, event))
 
+    def stream(self, block_id: int, frame: Any) -> None:
+        """Send one frame of a streaming input (see ``AsyncClient.stream``)."""
+        self._run(self.aio.stream(block_id, frame))
+
+    def stop_stream(self, block_id: int) -> None:
+        """End the component's stream; the next frame starts a new one."""
+        self._run(self.aio.stop_stream(block_id))
+
+    @property
+    def stream_ends(self) -> list[dict[str, Any]]:
+        """The ``stream_end`` messages received: streams the server ended."""
+        return self.aio.stream_ends
+
     def sync(self, timeout: float = 30.0) -> None:
         """Wait until the server has handled every message sent so far."""
         self._run(self.aio.sync(timeout))

@@ -40,6 +40,9 @@ class Component(Block):
     block_type: ClassVar[str] = "component"
     #: Whether the value stays on the server: never sent, fresh per session.
     server_only: ClassVar[bool] = False
+    #: Whether the value may arrive as frames of a stream (``stream`` messages),
+    #: which fire the ``stream`` listeners instead of ``change``.
+    streaming: bool = False
     change: ClassVar[EventListener]
     input: ClassVar[EventListener]
     explicit: frozenset[str]

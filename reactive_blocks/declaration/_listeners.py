@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
@@ -54,6 +55,7 @@ class Listener:
     js: str | None = None
     scroll_to_output: bool = False
     time_limit: float | None = None
+    stream_every: float = 0.5
 
     @property
     def name(self) -> str:
@@ -134,6 +136,8 @@ class EventListener:
         event: The event's name on the wire, e.g. ``"click"``.
         trigger_mode: The default trigger mode of listeners of this event.
         show_progress: The default progress display of its listeners.
+        requires: Called with the block before a listener is declared; raises
+            ``DeclarationError`` when the event can never fire on that block.
         doc: One line saying when the event fires.
     """
 
@@ -143,11 +147,13 @@ class EventListener:
         *,
         trigger_mode: TriggerMode = "once",
         show_progress: ShowProgress = "full",
+        requires: Callable[[Any], None] | None = None,
         doc: str = "",
     ) -> None:
         self.event = event
         self.trigger_mode = trigger_mode
         self.show_progress = show_progress
+        self.requires = requires
         self.__doc__ = doc
 
     def __get__(self, block: Block | None, owner: type | None = None) -> Any:
@@ -169,6 +175,8 @@ class EventListener:
                 f"{block!r}.{self.event}() was called outside any Blocks; declare "
                 "listeners inside 'with gr.Blocks():'"
             )
+        if self.requires is not None:
+            self.requires(block)
         options.setdefault("trigger_mode", None)
         if options["trigger_mode"] is None:
             options["trigger_mode"] = self.trigger_mode
@@ -189,7 +197,6 @@ class EventListener:
 
 
 _UNSUPPORTED_DEFAULTS: Final[dict[str, Any]] = {
-    "stream_every": 0.5,
     "like_user_message": False,
     "trigger_after": None,
 }
@@ -218,9 +225,16 @@ def declare_listener(
     js: str | None = None,
     scroll_to_output: bool = False,
     time_limit: float | None = None,
+    stream_every: float = 0.5,
     **unsupported: Any,
 ) -> Dependency:
-    """Validate one listener declaration and add it to ``root``."""
+    """Validate one listener declaration and add it to ``root``.
+
+    ``stream_every`` matters only for ``stream`` listeners: the page sends a
+    frame that often, and the server runs the listener at most that often
+    per session. ``time_limit`` on a ``stream`` listener also ends the stream
+    that many seconds after its first frame.
+    """
     _reject_unsupported(unsupported)
     if fn is not None and not callable(fn):
         raise DeclarationError(f"listener fn must be callable or None, got {fn!r}")
@@ -237,6 +251,10 @@ def declare_listener(
     if time_limit is not None and (isinstance(time_limit, bool) or not time_limit > 0):
         raise DeclarationError(
             f"time_limit must be a positive number of seconds, got {time_limit!r}"
+        )
+    if not _is_positive_seconds(stream_every):
+        raise DeclarationError(
+            f"stream_every must be a positive number of seconds, got {stream_every!r}"
         )
     if js is not None and not isinstance(js, str):
         raise DeclarationError("js must be the source text of a JavaScript function")
@@ -272,6 +290,7 @@ def declare_listener(
         js=js,
         scroll_to_output=scroll_to_output,
         time_limit=time_limit,
+        stream_every=float(stream_every),
     )
     root.listeners.append(listener)
     return Dependency(root, listener)
@@ -294,6 +313,12 @@ def _check_limit(limit: Any) -> None:
         raise DeclarationError(
             f"concurrency_limit must be a positive int, None or 'default', got {limit!r}"
         )
+
+
+def _is_positive_seconds(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and value > 0
 
 
 def _is_generator(fn: Callable[..., Any]) -> bool:

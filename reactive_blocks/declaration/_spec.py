@@ -189,4 +189,5 @@ def _listener_config(listener: Listener) -> dict[str, Any]:
         "js": listener.js,
         "scroll_to_output": listener.scroll_to_output,
         "has_fn": listener.fn is not None,
+        "stream_every": listener.stream_every,
     }

@@ -19,6 +19,7 @@ from reactive_blocks.scheduler import (
     Stage,
 )
 from reactive_blocks.session._outbox import Outbox, Send
+from reactive_blocks.session._streams import Streams
 from reactive_blocks.session._ticks import Ticker
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Session:
         self._edits_seen: dict[int, dict[int, int]] = {}
         self._ticker = Ticker(self)
         self._state_expiry: dict[int, asyncio.TimerHandle] = {}
+        self._streams: Streams | None = None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -161,6 +163,8 @@ class Session:
                 handle.cancel()
         self.runtime.forget_token(self.resume_token)
         await self._ticker.stop()
+        if self._streams is not None:
+            self._streams.close()
         self.runtime.scheduler.end_owner(self)
         await self._run_unload()
         self.delete_state()
@@ -200,6 +204,10 @@ class Session:
             self._receive_trigger(message, ref)
         elif kind == "call":
             self._receive_call(message, ref)
+        elif kind in ("stream", "stream_stop"):
+            if self._streams is None:
+                self._streams = Streams(self)
+            self._streams.receive(message)
         elif kind == "ping":
             self.outbox.put({"type": "pong", "ref": ref})
         elif kind == "ack":
@@ -266,6 +274,11 @@ class Session:
         )
         self._submit_wave(fired, depth=0, path=(component.id,))
 
+    def store_frame(self, component: Component, frame: Any) -> None:
+        """Store a stream frame as the user's newest value; it fires nothing."""
+        self._values[component.id] = frame
+        self._edit_counts[component.id] = self._edit_counts.get(component.id, 0) + 1
+
     def _receive_trigger(self, message: dict[str, Any], ref: Any) -> None:
         block_id = message.get("id")
         event = message.get("event")
@@ -275,7 +288,7 @@ class Session:
             raise ProtocolError("bad_message", "'trigger' needs a string 'event'")
         if block_id not in self.runtime.spec.blocks:
             raise ProtocolError("unknown_component", f"no block with id {block_id}")
-        if event in ("change", "input", "load", "unload"):
+        if event in ("change", "input", "load", "unload", "stream"):
             raise ProtocolError(
                 "bad_message", f"'{event}' is fired by the server, not sent"
             )
@@ -495,6 +508,8 @@ class Session:
     ) -> None:
         if stage == "running":
             self._edits_seen[event.id] = self._edit_counts_of(event.listener)
+            if self._streams is not None:
+                self._streams.started(event)
         message: dict[str, Any] = {
             "type": "event",
             "event": event.id,

@@ -3,6 +3,7 @@
 
 import type { Props } from "../protocol";
 import type { Store } from "../store";
+import type { Streams } from "../streams";
 
 /** Services a view uses to talk back to the server. */
 export interface App {
@@ -16,6 +17,8 @@ export interface App {
   trigger(id: number, event: string): void;
   /** Resolves once the server has handled every message sent so far. */
   confirm(): Promise<void>;
+  /** Frames of streaming inputs (`stream`) and their pace. */
+  readonly streams: Streams;
 }
 
 export interface BlockSpec {

@@ -3,11 +3,13 @@ from __future__ import annotations
 import io
 import mimetypes
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._listeners import EventListener
+from reactive_blocks.errors import DeclarationError
 from reactive_blocks.protocol import Blob
 
 if TYPE_CHECKING:
@@ -19,13 +21,36 @@ if TYPE_CHECKING:
 #: Uploads above this many pixels are refused before decoding (decompression bombs).
 MAX_PIXELS = 50_000_000
 
+Source = Literal["upload", "webcam", "clipboard"]
+SOURCES: Final[tuple[Source, ...]] = ("upload", "webcam", "clipboard")
+
+
+def _must_stream(block: Any) -> None:
+    """``.stream`` fires only on an image that streams from the webcam."""
+    if not getattr(block, "streaming", False):
+        raise DeclarationError(
+            f"{block.name}.stream() needs an image that streams: declare it as "
+            "gr.Image(sources=['webcam'], streaming=True)"
+        )
+
 
 class Image(Component):
-    """An image, shown and, when interactive, uploaded by the user.
+    """An image, shown and, when interactive, uploaded, pasted or filmed by the user.
 
-    Images travel as PNG bytes in binary frames. Listener functions receive
-    them as ``type`` says and may return a numpy array, a PIL image, or a
-    file path.
+    Images travel as bytes in binary frames: PNG from listeners and webcam
+    photos, the file's own format from uploads, JPEG from webcam streams.
+    Listener functions receive them as ``type``
+    says and may return a numpy array, a PIL image, or a file path.
+
+    With ``streaming=True`` the image is a live webcam input: while the user
+    records, the page sends a frame every ``stream_every`` seconds of its
+    ``stream`` listeners, and the server runs them on the newest frame, at
+    most that often per tab. Frames fire ``stream``, never ``change``.
+
+    Example:
+        >>> webcam = gr.Image(sources=["webcam"], streaming=True)
+        >>> flipped = gr.Image()
+        >>> webcam.stream(np.fliplr, webcam, flipped, stream_every=0.1, time_limit=30)
 
     Args:
         value: The initial image (array, PIL image or path), or a callable.
@@ -35,12 +60,32 @@ class Image(Component):
             sees them, e.g. ``"RGB"``, ``"L"``; None keeps the file's mode.
         height: The display height in pixels.
         width: The display width in pixels.
+        sources: Where the user may take an image from: ``"upload"`` (a file
+            chosen or dropped), ``"webcam"`` (a photo, or a live stream with
+            ``streaming=True``), ``"clipboard"`` (a pasted image). The first
+            is shown first.
+        streaming: Stream webcam frames to the ``stream`` listeners while the
+            user records; needs ``sources=["webcam"]``.
+        mirror_webcam: Whether the webcam preview, and what it sends, is
+            mirrored left to right, as people expect of a selfie camera.
         **kwargs: Common component options (``label``, ``interactive``…).
+
+    Raises:
+        DeclarationError: an unknown source, or ``streaming=True`` with
+            sources other than ``["webcam"]``.
     """
 
     block_type: ClassVar[str] = "image"
     upload = EventListener("upload", doc="The user uploaded an image.")
     clear = EventListener("clear", doc="The user cleared the image.")
+    # Frames never pile up: a slow listener goes on with the newest frame.
+    stream = EventListener(
+        "stream",
+        trigger_mode="always_last",
+        show_progress="hidden",
+        requires=_must_stream,
+        doc="A frame of the user's webcam stream arrived.",
+    )
 
     def __init__(
         self,
@@ -50,10 +95,21 @@ class Image(Component):
         image_mode: str | None = "RGB",
         height: int | str | None = None,
         width: int | str | None = None,
+        sources: Sequence[Source] | Source | None = None,
+        streaming: bool = False,
+        mirror_webcam: bool = True,
         **kwargs: Any,
     ) -> None:
         if type not in ("numpy", "pil", "filepath"):
             raise ValueError(f"Image type={type!r} is not one of numpy, pil, filepath")
+        self.sources = _sources(sources)
+        if streaming and self.sources != ["webcam"]:
+            raise DeclarationError(
+                "Image streaming=True needs sources=['webcam']: a stream comes from "
+                f"the webcam alone, got sources={self.sources!r}"
+            )
+        self.streaming = bool(streaming)
+        self.mirror_webcam = bool(mirror_webcam)
         self.type = type
         self.image_mode = image_mode
         self.height = height
@@ -123,7 +179,27 @@ class Image(Component):
         return ("upload" if value is not None else "clear", "input", "change")
 
     def props(self) -> dict[str, Any]:
-        return {**super().props(), "height": self.height, "width": self.width}
+        return {
+            **super().props(),
+            "height": self.height,
+            "width": self.width,
+            "sources": self.sources,
+            "streaming": self.streaming,
+            "mirror_webcam": self.mirror_webcam,
+        }
+
+
+def _sources(sources: Sequence[str] | str | None) -> list[Source]:
+    if sources is None:
+        return list(SOURCES)
+    given = [sources] if isinstance(sources, str) else list(sources)
+    unknown = [s for s in given if s not in SOURCES]
+    if unknown or not given:
+        raise DeclarationError(
+            f"Image sources must be a non-empty list of {', '.join(SOURCES)}; "
+            f"got {sources!r}"
+        )
+    return given  # type: ignore[return-value]
 
 
 def _open(blob: Blob) -> PIL.Image.Image:
