@@ -54,6 +54,30 @@ class Session:
     socket or the grace period ends it.
     """
 
+    # Slots keep an idle session small: thousands of them stay open at once.
+    __slots__ = (
+        "_call_outputs",
+        "_confirmed",
+        "_confirming",
+        "_edit_counts",
+        "_edits_seen",
+        "_event_ids",
+        "_grace",
+        "_props",
+        "_state_expiry",
+        "_streams",
+        "_teardown",
+        "_ticker",
+        "_values",
+        "connection",
+        "key",
+        "outbox",
+        "received",
+        "resume_token",
+        "runtime",
+        "state",
+    )
+
     def __init__(self, key: str, runtime: Runtime, send: Send) -> None:
         self.key = key
         self.runtime = runtime
