@@ -161,8 +161,9 @@ def launch(
     ``NotSupportedError`` unless left at their defaults. ``share=True``
     cannot make a public link (that needs a tunnel service reactive_blocks
     does not provide): it logs a warning and serves on the local URL, as
-    Gradio does when its share server is out of reach. ``show_api`` is
-    recorded in the config; there is no API page yet.
+    Gradio does when its share server is out of reach. ``show_api=False``
+    empties the endpoint list of ``GET api`` (see ``Blocks.queue(api_open=)``);
+    there is no API page.
 
     Two options are reactive_blocks' own: ``reconnect_grace`` (seconds a
     session whose connection was lost without a close frame waits for its
