@@ -71,6 +71,16 @@ def headline(name: str, result: dict[str, Any]) -> list[tuple[str, dict[str, flo
             ("batched: events/s", pick("upper_batched", "events_per_s")),
             ("one by one: events/s", pick("upper_single", "events_per_s")),
         ]
+    if name == "browser":
+        return [
+            ("dashboard: frames/s", pick("dashboard", "frames_per_s")),
+            ("dashboard: plot updates applied/s", pick("dashboard", "updates_per_s")),
+            (
+                "dashboard: message to paint p50 (ms)",
+                pick("dashboard", "update_to_paint_p50_ms"),
+            ),
+            ("typing: key to greeting p50 (ms)", pick("typing", "key_to_shown_p50_ms")),
+        ]
     return []
 
 

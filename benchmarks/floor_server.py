@@ -45,12 +45,21 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's loop when installed, as reactive_blocks picks it: a fair floor."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def serve(port: int) -> None:
     """Run the server on its own thread, as reactive_blocks' launch() does."""
     app = web.Application()
     app.router.add_get("/", index)
     app.router.add_get("/ws", socket)
-    loop = asyncio.new_event_loop()
+    loop = _new_event_loop()
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     loop.run_until_complete(runner.setup())
     site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)

@@ -25,6 +25,9 @@ TARGET_TITLES: Final = {
     "gradio": "Gradio",
 }
 
+#: Rows whose label holds one of these words get no ratio.
+NO_RATIO: Final = ("retained", "timed", "unanswered")
+
 Getter = Callable[[dict[str, Any]], Any]
 Row = tuple[str, Getter, str]
 
@@ -148,7 +151,77 @@ def _rows(scenario: str, params: dict[str, Any]) -> list[Row]:
                 ",.0f",
             ),
         ]
+    if scenario == "browser":
+        return _browser_rows(params)
     return []
+
+
+def _browser_rows(params: dict[str, Any]) -> list[Row]:
+    """The dashboard's frames and updates, then the typing test's latencies."""
+    chars = params.get("typing", {}).get("chars", "?")
+    return [
+        ("dashboard: frames per second", _get("dashboard", "frames_per_s"), ".1f"),
+        (
+            "dashboard: plot updates applied per second",
+            _get("dashboard", "updates_per_s"),
+            ".1f",
+        ),
+        (
+            "dashboard: plot messages received per second",
+            _get("dashboard", "messages_per_s"),
+            ".1f",
+        ),
+        (
+            "dashboard: message to paint p50 (ms)",
+            _get("dashboard", "update_to_paint_p50_ms"),
+            ",.1f",
+        ),
+        (
+            "dashboard: message to paint p90 (ms)",
+            _get("dashboard", "update_to_paint_p90_ms"),
+            ",.1f",
+        ),
+        (
+            "dashboard: updates timed",
+            _get("dashboard", "update_to_paint_samples"),
+            ",.0f",
+        ),
+        (
+            "dashboard, client marks: frame to plot drawn p50 (ms)",
+            _get("dashboard", "client_frame_to_drawn_p50_ms"),
+            ".1f",
+        ),
+        (
+            "dashboard, client marks: frame to paint p50 (ms)",
+            _get("dashboard", "client_frame_to_paint_p50_ms"),
+            ".1f",
+        ),
+        (
+            "dashboard: server CPU (% of a core)",
+            _get("dashboard", "server_cpu_percent"),
+            ".1f",
+        ),
+        (
+            "typing: key to greeting shown p50 (ms)",
+            _get("typing", "key_to_shown_p50_ms"),
+            ".1f",
+        ),
+        (
+            "typing: key to greeting shown p90 (ms)",
+            _get("typing", "key_to_shown_p90_ms"),
+            ".1f",
+        ),
+        (
+            "typing: key to greeting painted p50 (ms)",
+            _get("typing", "key_to_paint_p50_ms"),
+            ".1f",
+        ),
+        (
+            f"typing: keys unanswered (of {chars} a round)",
+            _get("typing", "missed"),
+            "d",
+        ),
+    ]
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -166,8 +239,9 @@ def _ratio(a: Any, b: Any, label: str) -> str:
     numbers = all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)
     )
-    # Leftovers after close hover around zero; their ratio would be noise.
-    if not numbers or "retained" in label or a <= 0 or b <= 0:
+    # Leftovers after close hover around zero, and counts of samples say how
+    # much was measured, not how fast: their ratio would be noise.
+    if not numbers or any(w in label for w in NO_RATIO) or not (a > 0 and b > 0):
         return ""
     return f"{a / b:.2f}x"
 
@@ -177,9 +251,10 @@ def scenario_table(name: str, result: dict[str, Any]) -> str:
     targets: list[str] = result["targets"]
     figures: dict[str, Any] = result["figures"]
     ratios = []
-    if "floor" in targets and "reactive_blocks" in targets:
+    # A target without figures (the floor has no page) shows a dash, no ratio.
+    if "floor" in figures and "reactive_blocks" in figures:
         ratios.append(("reactive_blocks", "floor", "rb ÷ floor"))
-    if "gradio" in targets and "reactive_blocks" in targets:
+    if "gradio" in figures and "reactive_blocks" in figures:
         ratios.append(("gradio", "reactive_blocks", "Gradio ÷ rb"))
     header = ["", *(TARGET_TITLES[t] for t in targets), *(r[2] for r in ratios)]
     lines = [
@@ -188,7 +263,7 @@ def scenario_table(name: str, result: dict[str, Any]) -> str:
     ]
     for label, getter, spec in _rows(name, result.get("params", {})):
         values = {t: getter(figures.get(t, {})) for t in targets}
-        cells = [_fmt(values[t], spec) for t in targets]
+        cells = [_fmt(values[t], spec) if t in figures else "—" for t in targets]
         cells += [_ratio(values[a], values[b], label) for a, b, _ in ratios]
         lines.append("| " + " | ".join([label, *cells]) + " |")
     return "\n".join(lines)
@@ -202,6 +277,7 @@ SCENARIO_TITLES: Final = {
     "memory": "5. memory: idle sessions",
     "coldstart": "6. coldstart: process start to first page; idle CPU",
     "batching": "7. batching: many sessions, 20 ms per call, batch of 16 vs one by one",
+    "browser": "8. browser: a 20 Hz dashboard and typing, in headless Chromium",
 }
 
 
@@ -221,9 +297,32 @@ def markdown(results: dict[str, Any]) -> str:
         if name not in results.get("scenarios", {}):
             continue
         result = results["scenarios"][name]
-        params = ", ".join(f"{k}={v}" for k, v in result.get("params", {}).items())
-        parts.append(f"### {title}\n\n_{params}_\n\n{scenario_table(name, result)}")
+        if "skipped" in result:
+            parts.append(f"### {title}\n\nSkipped: {result['skipped']}.")
+            continue
+        parts.append(
+            f"### {title}\n\n_{_describe(result)}_\n\n{scenario_table(name, result)}"
+        )
     return "\n\n".join(parts) + "\n"
+
+
+def _describe(result: dict[str, Any]) -> str:
+    """A scenario's parameters, and when it ran if the run recorded that."""
+    given: dict[str, Any] = result.get("params", {})
+    nested = any(isinstance(value, dict) for value in given.values())
+    params = ("; " if nested else ", ").join(
+        f"{key}: " + ", ".join(f"{k}={v}" for k, v in value.items())
+        if isinstance(value, dict)
+        else f"{key}={value}"
+        for key, value in given.items()
+    )
+    if "date" not in result:
+        return params
+    # Runs with --only merge into older results: each table says when it ran.
+    return (
+        f"{params}; measured {result['date']}, "
+        f"load average {result.get('loadavg_before', float('nan')):.2f}"
+    )
 
 
 def load_existing(path: Path) -> dict[str, Any]:

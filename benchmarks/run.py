@@ -6,7 +6,8 @@
     python benchmarks/run.py --only roundtrip    # one scenario
 
 Each target is a server process on 127.0.0.1 serving the same app source
-(``benchmarks/apps/``); the load generator (``load.py``) is another process.
+(``benchmarks/apps/``); the load generator (``load.py``) is another process,
+and so is the browser driver (``browser.py``, headless Chromium).
 Figures go to ``benchmarks/results/`` as JSON, a Markdown table and PNG
 charts. Gradio runs from ``benchmarks/.venv-peers``; without it its column is
 left out with a note.
@@ -19,6 +20,7 @@ import contextlib
 import datetime
 import json
 import logging
+import math
 import os
 import platform
 import shutil
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+import browser
 import report
 
 log = logging.getLogger("benchmarks.run")
@@ -56,10 +59,22 @@ SCENARIOS: Final = (
     "memory",
     "coldstart",
     "batching",
+    "browser",
 )
 ALL_TARGETS: Final = ("floor", "reactive_blocks", "gradio")
 #: Scenarios with no meaning for a bare echo server.
 NO_FLOOR: Final = {"slider", "batching"}
+#: Scenarios a plain --quick leaves out. The browser alone takes 40-55 s here
+#: (a Gradio server start, and Gradio's first 10,000-point plot takes its
+#: page 8-10 s), while scenarios 1-7 already take about 100 s of the two
+#: minutes --quick promises; --quick --only browser runs it.
+QUICK_OPT_IN: Final = {"browser"}
+#: Scenarios driven through each target's page; the floor has none, and its
+#: column shows a dash.
+IN_BROWSER: Final = {"browser"}
+#: The browser scenario's parts and their apps. Neither joins the combined app
+#: of --quick: a 20 Hz timer in every session would disturb other scenarios.
+BROWSER_PARTS: Final = (("typing", "welcome"), ("dashboard", "dashboard"))
 APP_OF: Final = {
     "roundtrip": "hello",
     "throughput": "trivial",
@@ -105,6 +120,21 @@ PARAMS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             "window": 8.0,
             "quiet_cap": 10.0,
         },
+        "browser": {
+            "dashboard": {
+                "rounds": 3,
+                "window": 5.0,
+                "warmup": 1.0,
+                "settle_cap": 10.0,
+            },
+            "typing": {
+                "rounds": 2,
+                "chars": 40,
+                "warmup_chars": 3,
+                "key_timeout": 10.0,
+                "time_cap": 120.0,
+            },
+        },
     },
     "quick": {
         "roundtrip": {"clicks": 300, "rounds": 3, "warmup": 20},
@@ -127,6 +157,16 @@ PARAMS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             "warmup_cap": 3.0,
             "window": 2.0,
             "quiet_cap": 2.0,
+        },
+        "browser": {
+            "dashboard": {"rounds": 1, "window": 3.0, "warmup": 0.5, "settle_cap": 6.0},
+            "typing": {
+                "rounds": 1,
+                "chars": 15,
+                "warmup_chars": 2,
+                "key_timeout": 5.0,
+                "time_cap": 30.0,
+            },
         },
     },
 }
@@ -276,6 +316,11 @@ class Pool:
             log.info("%s serves %s after %.1fs", server.target, app, seconds)
         return [self.servers[(target, app)] for target in targets]
 
+    def release(self, app: str) -> None:
+        """Stop the servers of ``app``, so that they take no CPU from what follows."""
+        for key in [key for key in self.servers if key[1] == app]:
+            self.servers.pop(key).stop()
+
     def stop_all(self) -> None:
         for server in self.servers.values():
             server.stop()
@@ -285,15 +330,20 @@ class Pool:
 # -- running scenarios -----------------------------------------------------------------
 
 
-def run_load(scenario: str, servers: list[Server], params: dict[str, Any]) -> Any:
-    """Run ``load.py`` for one scenario and return its figures."""
+def run_load(
+    scenario: str,
+    servers: list[Server],
+    params: dict[str, Any],
+    script: str = "load.py",
+) -> Any:
+    """Run ``script`` (the load generator) for one scenario; return its figures."""
     spec = {
         "scenario": scenario,
         "params": params,
         "targets": [server.spec() for server in servers],
     }
     done = subprocess.run(
-        [sys.executable, str(HERE / "load.py"), json.dumps(spec)],
+        [sys.executable, str(HERE / script), json.dumps(spec)],
         cwd=str(HERE),
         capture_output=True,
         timeout=LOAD_TIMEOUT,
@@ -301,7 +351,7 @@ def run_load(scenario: str, servers: list[Server], params: dict[str, Any]) -> An
     )
     if done.returncode != 0:
         raise RuntimeError(
-            f"load generator failed on {scenario}:\n{done.stderr.decode()[-3000:]}"
+            f"{script} failed on {scenario}:\n{done.stderr.decode()[-3000:]}"
         )
     return json.loads(done.stdout.decode().strip().splitlines()[-1])
 
@@ -359,6 +409,25 @@ def coldstart(
         }
         for target in targets
     }
+
+
+def in_browser(targets: list[str], params: dict[str, Any], pool: Pool) -> Any:
+    """The typing test, then the dashboard, each on servers of its own app.
+
+    One app's servers stop before the next app's start, so that an idle
+    Gradio (its queue loop takes a few percent of a core) does not share the
+    machine with the page being measured.
+    """
+    figures: dict[str, dict[str, Any]] = {target: {} for target in targets}
+    for part, app in BROWSER_PARTS:
+        servers = pool.get(targets, app)
+        try:
+            found = run_load(part, servers, params[part], script="browser.py")
+        finally:
+            pool.release(app)
+        for target in targets:
+            figures[target][part] = found.get(target, {})
+    return figures
 
 
 @contextlib.contextmanager
@@ -421,7 +490,15 @@ def run_scenario(
     """Start (or reuse) the servers, run one scenario, return its figures."""
     params = PARAMS[mode][scenario]
     used = [t for t in targets if not (scenario in NO_FLOOR and t == "floor")]
-    if scenario == "coldstart":
+    if scenario in IN_BROWSER:
+        # The floor keeps its column, with a dash: it serves no page.
+        pages = [t for t in used if t != "floor"]
+        reason = browser.missing() or (None if pages else "no target serves a page")
+        if reason is not None:
+            log.warning("scenario %s skipped: %s", scenario, reason)
+            return {"params": params, "targets": used, "figures": {}, "skipped": reason}
+        figures = in_browser(pages, params, pool)
+    elif scenario == "coldstart":
         figures = coldstart(used, params, workdir)
     else:
         app = (
@@ -480,6 +557,11 @@ def peers_version() -> str | None:
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
+def now_iso() -> str:
+    """The current UTC time, to the second."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     import aiohttp
@@ -488,9 +570,7 @@ def machine() -> dict[str, Any]:
     import reactive_blocks
 
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"
-        ),
+        "date": now_iso(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
@@ -535,9 +615,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
     mode = "quick" if args.quick else "full"
-    scenarios = [s for s in SCENARIOS if not args.only or s in args.only]
-    targets = [t for t in args.targets.split(",") if t]
     notes: list[str] = []
+    if args.only:
+        scenarios = [s for s in SCENARIOS if s in args.only]
+    else:
+        skipped = QUICK_OPT_IN if mode == "quick" else set()
+        scenarios = [s for s in SCENARIOS if s not in skipped]
+        notes += [
+            f"{s} left out of --quick; --quick --only {s} runs it." for s in skipped
+        ]
+    targets = [t for t in args.targets.split(",") if t]
     gradio = peers_version()
     if "gradio" in targets and gradio is None:
         targets.remove("gradio")
@@ -554,6 +641,12 @@ def main(argv: list[str] | None = None) -> int:
     meta = machine() | {"mode": mode, "gradio": gradio, "targets": targets}
     results = report.load_existing(results_dir / f"{stem}.json") if args.only else {}
     results.setdefault("scenarios", {})
+    # Tables kept from an earlier run say when that run was, and its load.
+    earlier = results.get("meta", {})
+    for kept in results["scenarios"].values():
+        if "date" not in kept and "date" in earlier:
+            kept["date"] = earlier["date"]
+            kept["loadavg_before"] = earlier.get("loadavg_before", [math.nan])[0]
 
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="rb-bench-"))
@@ -566,12 +659,15 @@ def main(argv: list[str] | None = None) -> int:
         for scenario in scenarios:
             log.info("scenario %s", scenario)
             t0 = time.perf_counter()
-            results["scenarios"][scenario] = run_scenario(
-                scenario, targets, mode, pool, workdir, profile_dir
-            ) | {
-                "seconds": round(time.perf_counter() - t0, 1),
-                "loadavg_after": os.getloadavg()[0],
-            }
+            begun = {"date": now_iso(), "loadavg_before": os.getloadavg()[0]}
+            results["scenarios"][scenario] = (
+                begun
+                | run_scenario(scenario, targets, mode, pool, workdir, profile_dir)
+                | {
+                    "seconds": round(time.perf_counter() - t0, 1),
+                    "loadavg_after": os.getloadavg()[0],
+                }
+            )
             if mode == "full":
                 pool.stop_all()
     finally:

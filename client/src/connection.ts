@@ -29,6 +29,10 @@ const NORMAL_CLOSURE = 1000;
 const GOING_AWAY = 1001;
 const ABNORMAL_CLOSURE = 1006;
 
+// Marks each frame's arrival in the page's performance timeline, for
+// profilers and the browser benchmark (docs/architecture.md, "Performance marks").
+const FRAME_MARK = "rb:frame";
+
 const EXPIRED = "Session expired";
 const LOST = "Connection lost";
 
@@ -131,6 +135,10 @@ export class Connection {
 
   private receive(socket: WebSocket, data: string | ArrayBuffer): void {
     if (socket !== this.socket) return;
+    // Only the newest mark stays in the timeline, so a page open for days does
+    // not grow it; a PerformanceObserver still sees every one.
+    performance.clearMarks(FRAME_MARK);
+    performance.mark(FRAME_MARK);
     this.listen();
     let messages: ServerMessage[];
     try {

@@ -20,6 +20,9 @@ const PALETTE = [
 const DEFAULT_HEIGHT = 300;
 // Used while the chart sits in a hidden tab and has no width to measure.
 const FALLBACK_WIDTH = 600;
+// Marks each finished redraw in the performance timeline; only the newest
+// stays there (docs/architecture.md, "Performance marks").
+const DRAWN_MARK = "rb:plot-drawn";
 
 const PLOT_PROPS = [
   "value",
@@ -148,8 +151,16 @@ function chartOptions(
         },
       })),
     ],
-    hooks: { setCursor: [(u) => showTooltip(u, props, current(), tooltip)] },
+    hooks: {
+      setCursor: [(u) => showTooltip(u, props, current(), tooltip)],
+      draw: [markDrawn],
+    },
   };
+}
+
+function markDrawn(): void {
+  performance.clearMarks(DRAWN_MARK);
+  performance.mark(DRAWN_MARK);
 }
 
 function limits(value: unknown): [number, number] | undefined {
