@@ -17,13 +17,13 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+from load import Target, cpu_seconds, rotated
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -46,18 +46,6 @@ PAGE_TIMEOUT_MS: Final = 30_000
 #: The seed demo's placeholder and greeting (examples/blocks_hello.py).
 PLACEHOLDER: Final = "What is your name?"
 LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
-CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class Target:
-    """A running server as the browser sees it."""
-
-    name: str
-    kind: str
-    url: str
-    pid: int
-    stats_file: str = ""
 
 
 def missing() -> str | None:
@@ -76,13 +64,6 @@ def page_timeout() -> type[Exception]:
     return PageTimeout
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far, from /proc."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
 def percentile(values: list[float], q: float) -> float | None:
     """The q-th percentile (0-100), nearest rank, as load.py takes it; None if empty."""
     if not values:
@@ -90,12 +71,6 @@ def percentile(values: list[float], q: float) -> float | None:
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
-
-
-def rotated(targets: list[Target], shift: int) -> list[Target]:
-    """The targets starting at a different one each round."""
-    shift %= len(targets)
-    return targets[shift:] + targets[:shift]
 
 
 def open_page(browser: Browser, target: Target) -> Page:

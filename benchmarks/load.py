@@ -46,7 +46,7 @@ ABANDON_AFTER: Final = 1.0
 
 @dataclass
 class Target:
-    """A running server as the load generator sees it."""
+    """A running server as the load generator and the browser driver see it."""
 
     name: str
     kind: str
