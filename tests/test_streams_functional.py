@@ -112,6 +112,28 @@ async def test_a_slow_listener_goes_on_with_the_newest_frame(launch: Apps) -> No
     assert runs.frames == sorted(runs.frames)
 
 
+async def test_a_once_stream_listener_still_ends_on_the_last_frame(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """Under trigger_mode='once' frames that come mid-run wait; none is refused."""
+    runs = Runs(seconds=0.3)
+    demo, webcam, seen = webcam_app(runs, stream_every=0.02, trigger_mode="once")
+
+    sock, _ = await sockets.open(launch(demo))
+    for number in range(25):
+        await sock.send(stream_message(webcam, number))
+        await asyncio.sleep(0.03)
+    await wait_until(lambda: runs.frames[-1:] == [24])
+    received = await sock.receive_until(
+        lambda m: m["type"] == "end" and m["event"] == len(runs.frames)
+    )
+
+    refused = [m for m in received if m.get("outcome") == "refused"]
+    assert refused == []
+    assert runs.frames == sorted(runs.frames)
+    assert 2 <= len(runs.frames) <= 25 // 4, runs.frames
+
+
 async def test_stream_frames_fire_stream_listeners_but_not_change(
     launch: Apps,
 ) -> None:

@@ -576,6 +576,8 @@ class Session:
         self._edits_seen.pop(event.id, None)
         if not self.is_open:
             return
+        if self._streams is not None:
+            self._streams.ended(event)
         message: dict[str, Any] = {
             "type": "end",
             "event": event.id,

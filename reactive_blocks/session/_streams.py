@@ -79,6 +79,12 @@ class Streams:
         if pacer is not None:
             pacer.last_start = asyncio.get_running_loop().time()
 
+    def ended(self, event: Event) -> None:
+        """A run ended: a frame that came while it ran may now have its run."""
+        pacer = self._pacers.get(event.listener.id)
+        if pacer is not None:
+            pacer.run_ended()
+
     def close(self) -> None:
         """The session ends: no frame is run and no stream ends any more."""
         for stream in self._streams.values():
@@ -191,6 +197,7 @@ class _Pacer:
         self.last_start: float | None = None
         self._waiting: Event | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._missed = False
 
     def frame_arrived(self) -> None:
         waiting = self._waiting
@@ -208,13 +215,27 @@ class _Pacer:
         else:
             self._submit()
 
+    def run_ended(self) -> None:
+        if self._missed:
+            self._missed = False
+            # After the scheduler has finished ending the run, not inside it.
+            asyncio.get_running_loop().call_soon(self.frame_arrived)
+
     def cancel(self) -> None:
+        self._missed = False
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def _submit(self) -> None:
         self._timer = None
-        if self.session.is_open:
-            scheduler = self.session.runtime.scheduler
-            self._waiting = scheduler.submit(self.session, self.listener)
+        if not self.session.is_open:
+            return
+        scheduler = self.session.runtime.scheduler
+        if self.listener.trigger_mode == "once" and scheduler.busy(
+            self.session, self.listener
+        ):
+            # 'once' would refuse this run: the running one's end brings it.
+            self._missed = True
+            return
+        self._waiting = scheduler.submit(self.session, self.listener)
