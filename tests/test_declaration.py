@@ -154,7 +154,33 @@ def test_api_names_default_to_the_function_name_and_are_made_unique() -> None:
 
     names = [ls["api_name"] for ls in demo.spec().config["listeners"]]
 
-    assert names == ["update", "update_1", "_lambda_", "custom", "update_2", None, None]
+    assert names == ["update", "update_1", "lambda", "custom", "update_2", None, None]
+
+
+def test_a_given_api_name_is_kept_as_written_and_a_taken_one_is_warned_of(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Names that differ only in punctuation stay apart; a clash says what it chose."""
+    with gr.Blocks() as demo:
+        text = gr.Textbox()
+        button = gr.Button()
+        button.click(str.upper, text, text, api_name="my-endpoint")
+        button.click(str.lower, text, text, api_name="my_endpoint")
+        button.click(str.title, text, text, api_name="ünï 名前")
+        button.click(str.strip, text, text, api_name="my_endpoint")
+
+    names = [ls["api_name"] for ls in demo.spec().config["listeners"]]
+
+    assert names == ["my-endpoint", "my_endpoint", "ünï 名前", "my_endpoint_1"]
+    assert "api_name 'my_endpoint' is already taken; using 'my_endpoint_1'" in (
+        caplog.text
+    )
+
+
+@pytest.mark.parametrize("api_name", ["", "/", "a/b"])
+def test_an_api_name_that_cannot_be_a_path_is_refused(api_name: str) -> None:
+    with gr.Blocks(), pytest.raises(gr.DeclarationError, match="without '/'"):
+        gr.Button().click(str.upper, None, None, api_name=api_name)
 
 
 @pytest.mark.parametrize(

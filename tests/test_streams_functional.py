@@ -117,7 +117,7 @@ async def test_a_once_stream_listener_still_ends_on_the_last_frame(
 ) -> None:
     """Under trigger_mode='once' frames that come mid-run wait; none is refused."""
     runs = Runs(seconds=0.3)
-    demo, webcam, seen = webcam_app(runs, stream_every=0.02, trigger_mode="once")
+    demo, webcam, _ = webcam_app(runs, stream_every=0.02, trigger_mode="once")
 
     sock, _ = await sockets.open(launch(demo))
     for number in range(25):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -17,6 +16,7 @@ from reactive_blocks.declaration._listeners import (
 )
 from reactive_blocks.declaration._spec import AppSpec, PageOptions, QueueOptions
 from reactive_blocks.errors import DeclarationError, NotSupportedError
+from reactive_blocks.log import declaration_logger as log
 
 if TYPE_CHECKING:
     pass
@@ -102,15 +102,31 @@ class Blocks(BlockContext):
     def unique_api_name(
         self, api_name: str | Literal[False] | None, fn: Callable[..., Any] | None
     ) -> str | None:
-        """The listener's endpoint name: ``api_name`` or the fn's, made unique."""
+        """The listener's endpoint name: ``api_name`` or the fn's, made unique.
+
+        A given name is kept as written (a leading ``/`` dropped), as Gradio
+        keeps it; a name taken from the function loses its punctuation but
+        ``-`` and ``_`` (``<lambda>`` becomes ``lambda``). A name already
+        taken gets a ``_1``, ``_2``… suffix, with a warning when it was given.
+        """
         if api_name is False or (api_name is None and fn is None):
             return None
-        base = api_name or getattr(fn, "__name__", "predict")
-        base = re.sub(r"[^A-Za-z0-9_]", "_", str(base).lstrip("/")) or "predict"
+        if api_name is None:
+            own = getattr(fn, "__name__", None) or type(fn).__name__
+            base = "".join(c for c in own if c.isalnum() or c in "-_") or "predict"
+        else:
+            base = str(api_name).lstrip("/")
+            if not base or "/" in base:
+                raise DeclarationError(
+                    f"api_name={api_name!r} must be a non-empty name without '/'"
+                )
+
         name, n = base, 0
         while name in self._api_names:
             n += 1
             name = f"{base}_{n}"
+        if api_name is not None and name != base:
+            log.warning("api_name %r is already taken; using %r", base, name)
         self._api_names.add(name)
         return name
 
