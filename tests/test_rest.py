@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import logging
@@ -502,3 +503,79 @@ async def test_direct_call_skips_a_busy_queue_and_its_max_size(
     assert refused[-1]["outcome"] == "refused" and refused[-1]["code"] == "queue_full"
     assert holder_end[-1]["outputs"] == ["HOLD"]
     assert waiter_end[-1]["outputs"] == ["NEXT"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        pytest.param("GET", "api/greet", 405, "bad_method", id="get-an-endpoint"),
+        pytest.param("POST", "api", 405, "bad_method", id="post-the-list"),
+        pytest.param("POST", "api/", 404, "unknown_endpoint", id="no-name"),
+        pytest.param("POST", "api/greet/", 404, "unknown_endpoint", id="deeper"),
+    ],
+)
+async def test_paths_and_methods_that_serve_nothing_still_answer_json(
+    launch: Apps,
+    http: aiohttp.ClientSession,
+    method: str,
+    path: str,
+    status: int,
+    code: str,
+) -> None:
+    url = launch(endpoints_app(Calls()))
+
+    async with http.request(method, f"{url}{path}", json={"data": ["Ada"]}) as answer:
+        body = await answer.json()
+
+        assert (answer.status, answer.content_type) == (status, "application/json")
+    assert body["code"] == code
+
+
+async def test_a_body_that_cannot_be_decompressed_answers_400(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """A body claiming gzip that is not gzip is the caller's error, in JSON."""
+    calls = Calls()
+    url = launch(endpoints_app(calls))
+
+    status, answer = await post(
+        http, url, "greet", b"not gzip at all", headers={"Content-Encoding": "gzip"}
+    )
+
+    assert status == 400
+    assert answer["code"] == "bad_message"
+    assert answer["error"].startswith("the body cannot be read")
+    assert calls.threads == []
+
+
+async def test_direct_calls_run_at_most_max_direct_runs_at_once(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """A burst of calls to a slow function leaves worker threads for the sessions."""
+    from reactive_blocks.transport._rest import MAX_DIRECT_RUNS
+
+    running = 0
+    peak = 0
+    lock = threading.Lock()
+    with gr.Blocks() as demo:
+        out = gr.Textbox()
+
+        def slow() -> str:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.3)
+            with lock:
+                running -= 1
+            return "done"
+
+        gr.Button().click(slow, None, out, concurrency_limit=None)
+    url = launch(demo.queue(api_open=True))
+
+    answers = await asyncio.gather(
+        *(post(http, url, "slow", {"data": []}) for _ in range(MAX_DIRECT_RUNS + 8))
+    )
+
+    assert {status for status, _ in answers} == {200}
+    assert peak == MAX_DIRECT_RUNS

@@ -10,6 +10,7 @@ their initial value. Every answer is JSON, errors included:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import time
@@ -32,6 +33,11 @@ API_CLOSED: Final = (
     "demo.queue(api_open=True), or call listeners through a session "
     "(reactive_blocks.Client)"
 )
+
+#: API calls running at once. More wait their turn, so that a burst of calls
+#: to a slow sync function cannot take every worker thread from the sessions
+#: (45 such calls held a session's trivial listener up for 2.8 s).
+MAX_DIRECT_RUNS: Final = 16
 
 # Blobs become data: URLs; numpy values and tuples are sent as the socket sends them.
 _OPTIONS: Final = (
@@ -73,6 +79,9 @@ def add_api_routes(
     api = _Api(runtime, login, origin_allowed)
     app.router.add_get("/api", api.list_endpoints)
     app.router.add_post("/api/{api_name}", api.call)
+    # Anything else under api/ answers JSON too, not aiohttp's plain text.
+    app.router.add_route("*", "/api", api.no_route)
+    app.router.add_route("*", "/api/{tail:.*}", api.no_route)
 
 
 class _Api:
@@ -85,6 +94,7 @@ class _Api:
         self.runtime = runtime
         self.login = login
         self.origin_allowed = origin_allowed
+        self._running: asyncio.Semaphore | None = None
 
     async def list_endpoints(self, request: web.Request) -> web.Response:
         """The open endpoints with the component types of their inputs and outputs."""
@@ -110,8 +120,11 @@ class _Api:
             self._admit(request)
             listener = self._endpoint(request.match_info["api_name"])
             inputs = _inputs(listener, await _data(request))
-            started = time.monotonic()
-            outputs = await run_directly(self.runtime.scheduler, listener, inputs)
+            if self._running is None:
+                self._running = asyncio.Semaphore(MAX_DIRECT_RUNS)
+            async with self._running:
+                started = time.monotonic()
+                outputs = await run_directly(self.runtime.scheduler, listener, inputs)
         except ApiError as exc:
             return exc.response()
         except Error as exc:
@@ -127,6 +140,22 @@ class _Api:
                 "listener %s: cannot encode its outputs", listener.name, exc_info=exc
             )
             return ApiError(500, "internal", GENERIC_ERROR).response()
+
+    async def no_route(self, request: web.Request) -> web.Response:
+        """A JSON answer for a path or method under api/ that serves nothing."""
+        tail = request.match_info.get("tail")
+        if tail is None or (tail and "/" not in tail):
+            allowed = "GET" if tail is None else "POST"
+            return _json(
+                405,
+                {
+                    "error": f"{request.method} is not served here; use {allowed}",
+                    "code": "bad_method",
+                },
+            )
+        return ApiError(
+            404, "unknown_endpoint", "no such endpoint; GET api lists the endpoints"
+        ).response()
 
     def _admit(self, request: web.Request) -> None:
         """Refuse a request without the login, from a foreign page, or while closed."""
@@ -180,6 +209,8 @@ async def _data(request: web.Request) -> list[Any]:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise ApiError(413, "too_large", exc.text or "request body too large") from None
+    except Exception as exc:  # a broken Content-Encoding, a cut connection
+        raise ApiError(400, "bad_message", f"the body cannot be read: {exc}") from None
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
