@@ -89,20 +89,22 @@ class WorkerThreads:
             job = self._jobs.get()
             if job is None:
                 return
-            _run(job)
-            del job  # hold no reference to the call while idle
+            loop, future, context, fn, args = job
+            del job
+            settle: Callable[[asyncio.Future[Any], Any], None] = _resolve
+            try:
+                outcome = context.run(fn, *args)
+            except BaseException as exc:
+                settle, outcome = _fail, exc
+            del fn, args
+
+            # Idle before the loop hears of the result: the loop's next call
+            # may come at once, and must find this thread instead of starting
+            # another.
             with self._lock:
                 self._idle += 1
-
-
-def _run(job: _Job) -> None:
-    loop, future, context, fn, args = job
-    try:
-        result = context.run(fn, *args)
-    except BaseException as exc:
-        _post(loop, _fail, future, exc)
-    else:
-        _post(loop, _resolve, future, result)
+            _post(loop, settle, future, outcome)
+            del loop, future, context, outcome  # hold nothing while idle
 
 
 def _post(loop: asyncio.AbstractEventLoop, callback: Any, *args: Any) -> None:
