@@ -1,0 +1,83 @@
+"""The worker threads that run sync listener functions for the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+
+import pytest
+
+from reactive_blocks.scheduler._workers import WorkerThreads
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id")
+
+
+async def test_calls_in_turn_reuse_one_thread_and_return_their_results() -> None:
+    workers = WorkerThreads(4, "test")
+    names = [
+        await workers.submit(lambda: threading.current_thread().name) for _ in range(20)
+    ]
+
+    assert set(names) == {names[0]}
+    assert names[0] != threading.current_thread().name
+    workers.shutdown()
+
+
+async def test_a_burst_starts_threads_up_to_the_limit_and_no_further() -> None:
+    workers = WorkerThreads(3, "test")
+    inside = threading.Barrier(3, timeout=5)
+    release = threading.Event()
+    names: list[str] = []
+
+    def meet() -> None:
+        names.append(threading.current_thread().name)
+        if len(names) <= 3:
+            inside.wait()  # the first three run at once, or this raises
+        release.wait(5)
+
+    calls = [workers.submit(meet) for _ in range(5)]
+    await asyncio.sleep(0.2)
+    release.set()
+    await asyncio.gather(*calls)
+
+    assert len(set(names)) == 3
+    workers.shutdown()
+
+
+async def test_an_exception_reaches_the_caller_and_the_thread_carries_on() -> None:
+    workers = WorkerThreads(1, "test")
+
+    def fail() -> None:
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError, match="missing"):
+        await workers.submit(fail)
+
+    assert await workers.submit(lambda: 42) == 42
+    workers.shutdown()
+
+
+async def test_a_call_sees_the_callers_context() -> None:
+    workers = WorkerThreads(2, "test")
+    request_id.set("r-17")
+
+    assert await workers.submit(request_id.get) == "r-17"
+    workers.shutdown()
+
+
+async def test_shutdown_cancels_waiting_calls_and_refuses_new_ones() -> None:
+    workers = WorkerThreads(1, "test")
+    release = threading.Event()
+    running = workers.submit(release.wait, 5)
+    waiting = workers.submit(lambda: "never")
+    await asyncio.sleep(0.05)
+
+    workers.shutdown()
+    release.set()
+
+    assert await running is True
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    with pytest.raises(RuntimeError, match="shut down"):
+        workers.submit(lambda: None)
