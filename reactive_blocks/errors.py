@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ReactiveBlocksError(Exception):
     """Base class of every error raised by reactive_blocks itself."""
@@ -30,11 +32,14 @@ class ProtocolError(ReactiveBlocksError):
 
     Attributes:
         code: The machine-readable error code sent back to the client.
+        ref: The ``ref`` of the refused message, when it was found before
+            the message was decoded whole (an upload above the size limit).
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, ref: Any = None) -> None:
         super().__init__(message)
         self.code = code
+        self.ref = ref
 
 
 class Error(ReactiveBlocksError):

@@ -8,10 +8,14 @@ import orjson
 import pytest
 
 from reactive_blocks.errors import ProtocolError
-from reactive_blocks.protocol import Blob, decode_frame, encode_frame
+from reactive_blocks.protocol import Blob, decode_frame, encode_frame, peek_ref
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
 RAW_BYTES = b"\x00\x01\x02\xff"
+HEADER_SHAPE = (
+    'binary frame header must be an object {"parts": [[size, mime], ...], '
+    '"body": message}'
+)
 
 
 def _binary(header: object, payload: bytes = b"") -> bytes:
@@ -83,18 +87,68 @@ def _nested(depth: int) -> object:
             "binary frame header length exceeds the frame",
             id="header-overruns",
         ),
+        pytest.param(_binary([], b""), HEADER_SHAPE, id="header-list"),
+        pytest.param(_binary({"parts": 5, "body": None}), HEADER_SHAPE, id="parts-int"),
         pytest.param(
-            _binary([], b""), "binary frame header must be an object", id="header-list"
+            _binary({"parts": None, "body": None}), HEADER_SHAPE, id="parts-null"
         ),
         pytest.param(
+            _binary({"parts": {"0": [1, "a/b"]}, "body": None}, b"x"),
+            HEADER_SHAPE,
+            id="parts-object",
+        ),
+        pytest.param(_binary({"body": {"type": "ping"}}), HEADER_SHAPE, id="no-parts"),
+        pytest.param(_binary({"parts": []}), HEADER_SHAPE, id="no-body"),
+        pytest.param(
             _binary({"parts": [[3]], "body": None}, b"abc"),
-            "binary frame: each part is [size, mime]",
+            "binary frame: each part is [size, mime] with a size of 0 or more "
+            "bytes, got [3]",
             id="part-without-mime",
         ),
         pytest.param(
             _binary({"parts": [[-1, "image/png"]], "body": None}),
-            "binary frame: each part is [size, mime]",
+            "binary frame: each part is [size, mime] with a size of 0 or more "
+            "bytes, got [-1, 'image/png']",
             id="negative-size",
+        ),
+        pytest.param(
+            _binary({"parts": [[True, "text/plain"]], "body": None}, b"x"),
+            "binary frame: each part is [size, mime] with a size of 0 or more "
+            "bytes, got [True, 'text/plain']",
+            id="size-bool",
+        ),
+        pytest.param(
+            _binary({"parts": [[1.0, "text/plain"]], "body": None}, b"x"),
+            "binary frame: each part is [size, mime] with a size of 0 or more "
+            "bytes, got [1.0, 'text/plain']",
+            id="size-float",
+        ),
+        pytest.param(
+            _binary({"parts": [[1, None]], "body": None}, b"x"),
+            "binary frame: each part is [size, mime] with a size of 0 or more "
+            "bytes, got [1, None]",
+            id="mime-null",
+        ),
+        pytest.param(
+            _binary({"parts": ["x"], "body": None}, b"x"),
+            "binary frame: each part is [size, mime] with a size of 0 or more "
+            "bytes, got 'x'",
+            id="part-str",
+        ),
+        pytest.param(
+            _binary({"parts": [[1, "text/plain"]], "body": {"$bin": 0}}, b"xyz"),
+            "binary frame: its parts add up to 1 bytes but 3 follow the header",
+            id="bytes-left-over",
+        ),
+        pytest.param(
+            _binary({"parts": [], "body": {"type": "ping"}}, b"x"),
+            "binary frame: its parts add up to 0 bytes but 1 follow the header",
+            id="bytes-without-parts",
+        ),
+        pytest.param(
+            _binary({"parts": [[1, "text/plain"]], "body": {"$bin": True}}, b"x"),
+            "no binary part True in frame",
+            id="index-bool",
         ),
         pytest.param(
             _binary({"parts": [[10, "image/png"]], "body": {"$bin": 0}}, b"abc"),
@@ -136,3 +190,42 @@ def test_binary_header_that_is_not_json_is_a_bad_message() -> None:
 
     assert caught.value.code == "bad_message"
     assert str(caught.value).startswith("binary frame header: ")
+
+
+@pytest.mark.parametrize(
+    ("frame", "binary", "ref"),
+    [
+        pytest.param(b'{"type": "ping", "ref": 12}', False, 12, id="text"),
+        pytest.param(b'{"type": "ping", "ref": "a-1"}', False, "a-1", id="text-str"),
+        pytest.param(b'{"type": "ping"}', False, None, id="text-no-ref"),
+        pytest.param(b"{not json", False, None, id="text-not-json"),
+        pytest.param(b"[1, 2]", False, None, id="text-not-object"),
+        pytest.param(
+            _binary({"parts": [[3, "a/b"]], "body": {"type": "set", "ref": 9}}, b"abc"),
+            True,
+            9,
+            id="binary",
+        ),
+        pytest.param(
+            _binary({"parts": 5, "body": {"type": "set", "ref": 4}}),
+            True,
+            4,
+            id="binary-unchecked-parts",
+        ),
+        pytest.param(_binary([]), True, None, id="binary-header-list"),
+        pytest.param(b"\x00\x00", True, None, id="binary-short"),
+        pytest.param(struct.pack(">I", 100) + b"{}", True, None, id="binary-overrun"),
+    ],
+)
+def test_peek_ref_finds_the_ref_or_none_without_raising(
+    frame: bytes, binary: bool, ref: object
+) -> None:
+    """peek_ref reads a message's ref from any frame and never raises."""
+    assert peek_ref(frame, binary) == ref
+
+
+def test_peek_ref_reads_no_part_of_a_binary_frame() -> None:
+    """A binary frame's parts are not parsed: bytes that are not JSON do not matter."""
+    frame = _binary({"parts": [[4, "a/b"]], "body": {"ref": 3}}, b"{{{{")
+
+    assert peek_ref(frame, True) == 3

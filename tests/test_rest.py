@@ -234,6 +234,38 @@ async def test_images_travel_as_data_urls_both_ways(
         assert np.asarray(image).tolist() == (255 - pixels).tolist()
 
 
+async def test_a_truncated_image_answers_400_bad_value(
+    launch: Apps, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A JPEG cut in half is refused as bad_value before the function runs."""
+    calls = Calls()
+    with gr.Blocks() as demo:
+        source = gr.Image(label="Source")
+        result = gr.Image(label="Result")
+
+        def invert(image: np.ndarray) -> np.ndarray:
+            calls.record()
+            return 255 - image
+
+        gr.Button().click(invert, source, result, api_name="invert")
+    url = launch(demo.queue(api_open=True))
+    buffer = io.BytesIO()
+    # Noise, so that the cut falls in the pixel data and the structure reads whole.
+    noise = np.random.default_rng(7).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    PIL.Image.fromarray(noise).save(buffer, "JPEG")
+    cut = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+    sent = "data:image/jpeg;base64," + base64.b64encode(cut).decode()
+
+    status, body = await post(http, url, "invert", {"data": [sent]})
+
+    assert (status, body["code"]) == (400, "bad_value")
+    assert body["error"].startswith(
+        "Image 'Source': the image is truncated or corrupt and cannot be decoded ("
+    )
+    assert calls.threads == []
+    assert scheduler_errors(caplog) == []
+
+
 # -- refused requests --------------------------------------------------------------
 
 

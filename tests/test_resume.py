@@ -480,3 +480,36 @@ async def test_a_silent_peer_is_detached_within_the_heartbeat_bound(
 
         assert await client.predict("Ada", api_name="hi") == "Hi Ada"
         assert session.state == "open"
+
+
+# -- acknowledgements --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("received", [10**12, -1], ids=["beyond-sent", "negative"])
+async def test_an_impossible_ack_is_refused_and_forgets_nothing(
+    launch: Apps, sockets: Sockets, received: int
+) -> None:
+    """An ack of more messages than were sent, or fewer than none, keeps every frame."""
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        out = gr.Textbox(label="Out")
+        gr.Button().click(lambda text: f"Hi {text}", name, out, api_name="hi")
+    url = launch(demo, reconnect_grace=TIMEOUT)
+    sock, welcome = await sockets.open(url)
+    await sock.send({"type": "call", "api_name": "hi", "inputs": ["Ada"], "ref": 1})
+    first = await sock.receive_until(lambda m: m["type"] == "end")
+
+    await sock.send({"type": "ack", "received": received, "ref": 2})
+    [error] = await sock.receive_until(lambda m: m["type"] == "error")
+    sock.abort()
+    again = await sockets.connect(url)
+    resume = {"token": welcome["resume_token"], "received": 1}
+    await again.send({"type": "hello", "protocol": PROTOCOL_VERSION, "resume": resume})
+    resumed, *replayed = await again.receive_until(lambda m: m["type"] == "error")
+
+    def shown(messages: list[Message]) -> list[Message]:
+        return [m for m in messages if m["type"] not in ("ack", "event")]
+
+    assert (error["code"], error["ref"]) == ("bad_message", 2)
+    assert resumed["type"] == "resumed"
+    assert shown(replayed) == [*shown(first), error]

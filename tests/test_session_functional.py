@@ -7,12 +7,15 @@ import io
 import logging
 import queue
 import re
+import struct
 import threading
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
+import orjson
 import PIL.Image
 import pytest
 from waiting import wait_event, wait_until
@@ -286,7 +289,19 @@ def checked_app() -> gr.Blocks:
     return demo
 
 
-BadMessage = Callable[[dict[str, int]], "Message | str"]
+BadMessage = Callable[[dict[str, int]], "Message | str | bytes"]
+
+
+def binary_frame(header: object, payload: bytes = b"") -> bytes:
+    """A binary frame with this JSON header, then ``payload``."""
+    text = orjson.dumps(header)
+    return struct.pack(">I", len(text)) + text + payload
+
+
+HEADER_SHAPE: Final = (
+    'binary frame header must be an object {"parts": [[size, mime], ...], '
+    '"body": message}'
+)
 
 MALFORMED: Final[list[Any]] = [
     pytest.param(
@@ -336,6 +351,95 @@ MALFORMED: Final[list[Any]] = [
         "unknown_listener",
         "no listener with api_name 'nope'",
         id="unknown-api-name",
+    ),
+    pytest.param(
+        lambda ids: binary_frame({"parts": 5, "body": {"type": "ping", "ref": 7}}),
+        "bad_message",
+        HEADER_SHAPE,
+        id="binary-parts-int",
+    ),
+    pytest.param(
+        lambda ids: binary_frame({"parts": None, "body": {"type": "ping"}}),
+        "bad_message",
+        HEADER_SHAPE,
+        id="binary-parts-null",
+    ),
+    pytest.param(
+        lambda ids: binary_frame({"parts": [[1, "text/plain"]]}, b"x"),
+        "bad_message",
+        HEADER_SHAPE,
+        id="binary-without-body",
+    ),
+    pytest.param(
+        lambda ids: binary_frame(
+            {"parts": [[1, "text/plain"]], "body": {"type": "ping"}}, b"xyz"
+        ),
+        "bad_message",
+        "binary frame: its parts add up to 1 bytes but 3 follow the header",
+        id="binary-bytes-left-over",
+    ),
+    pytest.param(
+        lambda ids: {"type": "ack", "received": -1, "ref": 7},
+        "bad_message",
+        "'ack' needs 'received', the count of server messages applied: a whole "
+        "number from 0 to 1, the messages sent so far; got -1",
+        id="ack-negative",
+    ),
+    pytest.param(
+        lambda ids: {"type": "ack", "received": 10**12, "ref": 7},
+        "bad_message",
+        "'ack' needs 'received', the count of server messages applied: a whole "
+        "number from 0 to 1, the messages sent so far; got 1000000000000",
+        id="ack-beyond-sent",
+    ),
+    pytest.param(
+        lambda ids: {"type": "ack", "received": True, "ref": 7},
+        "bad_message",
+        "'ack' needs 'received', the count of server messages applied: a whole "
+        "number from 0 to 1, the messages sent so far; got True",
+        id="ack-bool",
+    ),
+    pytest.param(
+        lambda ids: {"type": "call", "listener": False, "inputs": ["x", 1], "ref": 7},
+        "bad_message",
+        "'call' needs a string 'api_name' or an integer 'listener', got False",
+        id="call-listener-bool",
+    ),
+    pytest.param(
+        lambda ids: {"type": "call", "listener": True, "inputs": [], "ref": 7},
+        "bad_message",
+        "'call' needs a string 'api_name' or an integer 'listener', got True",
+        id="call-listener-true",
+    ),
+    pytest.param(
+        lambda ids: {"type": "set", "id": True, "value": "x", "ref": 7},
+        "bad_message",
+        "'set' needs an integer 'id'",
+        id="set-id-bool",
+    ),
+    pytest.param(
+        lambda ids: {
+            "type": "trigger",
+            "id": ids["Greet"],
+            "event": "click",
+            "skip": [True],
+            "ref": 7,
+        },
+        "bad_message",
+        "'skip' must be a list of listener ids",
+        id="skip-bool",
+    ),
+    pytest.param(
+        lambda ids: {"type": "trigger", "id": ids["Greet"], "event": "hover", "ref": 7},
+        "unknown_event",
+        "no listener of Button 'Greet' fires on 'hover'; triggers it takes: 'click'",
+        id="trigger-unknown-event",
+    ),
+    pytest.param(
+        lambda ids: {"type": "trigger", "id": ids["Name"], "event": "submit", "ref": 7},
+        "unknown_event",
+        "no listener of Textbox 'Name' fires on 'submit'; it takes no triggers",
+        id="trigger-event-without-listener",
     ),
 ]
 
@@ -746,3 +850,92 @@ async def test_uploaded_png_round_trips_through_fliplr(launch: Apps) -> None:
     with PIL.Image.open(io.BytesIO(result.data)) as image:
         returned = np.asarray(image)
     np.testing.assert_array_equal(returned, pixels[:, ::-1, :])
+
+
+def truncated_jpeg() -> bytes:
+    """A real 64x64 JPEG cut after half its bytes, as an interrupted upload."""
+    pixels = np.random.default_rng(7).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(pixels).save(buffer, format="JPEG")
+    whole = buffer.getvalue()
+    return whole[: len(whole) // 2]
+
+
+def hollow_png(width: int, height: int) -> bytes:
+    """A PNG whose header says ``width`` x ``height`` but whose data chunk is empty."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+CORRUPT_IMAGES: Final[list[Any]] = [
+    pytest.param(truncated_jpeg, "image/jpeg", id="jpeg-cut-in-half"),
+    pytest.param(lambda: hollow_png(7000, 7000), "image/png", id="png-without-pixels"),
+]
+
+
+@pytest.mark.parametrize("kind", ["set", "stream"])
+@pytest.mark.parametrize(("build", "mime"), CORRUPT_IMAGES)
+async def test_a_truncated_image_is_a_bad_value_and_the_session_carries_on(
+    launch: Apps,
+    sockets: Sockets,
+    kind: str,
+    build: Callable[[], bytes],
+    mime: str,
+) -> None:
+    """An image whose pixels cannot be decoded is refused as bad_value, nothing runs."""
+    runs: list[int] = []
+    with gr.Blocks() as demo:
+        upload = gr.Image(label="Upload")
+        webcam = gr.Image(sources=["webcam"], streaming=True, label="Webcam")
+        upload.change(lambda image: runs.append(image.shape[0]), upload, None)
+        webcam.stream(lambda image: runs.append(image.shape[0]), webcam, None)
+    target = upload if kind == "set" else webcam
+    sock, _ = await sockets.open(launch(demo))
+
+    message = {"type": kind, "id": target.id, "value": gr.Blob(build(), mime)}
+    await sock.send({**message, "ref": 7})
+    [error] = await sock.ping()
+
+    assert (error["type"], error["code"], error["ref"]) == ("error", "bad_value", 7)
+    assert error["message"].startswith(
+        f"Image '{target.label}': the image is truncated or corrupt and cannot be "
+        "decoded ("
+    )
+    assert error["message"].endswith("; send the whole file again")
+
+    pixels = np.zeros((5, 4, 3), dtype=np.uint8)
+    await sock.send({**message, "value": gr.Blob(png(pixels), "image/png")})
+    received = await sock.receive_until(lambda m: m["type"] == "end")
+    assert received[-1]["outcome"] == "done"
+    assert runs == [5]
+
+
+async def test_an_image_above_the_pixel_limit_is_refused_before_decoding(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A header claiming more pixels than the limit is refused without decoding."""
+    with gr.Blocks() as demo:
+        upload = gr.Image(label="Upload")
+    sock, _ = await sockets.open(launch(demo))
+
+    value = gr.Blob(hollow_png(10_000, 6_000), "image/png")
+    await sock.send({"type": "set", "id": upload.id, "value": value, "ref": 7})
+    [error] = await sock.ping()
+
+    assert error == {
+        "type": "error",
+        "code": "bad_value",
+        "message": "Image 'Upload': 10000x6000 pixels is above the limit of "
+        "50,000,000; send a smaller image",
+        "ref": 7,
+    }

@@ -14,6 +14,8 @@ import {
   type ServerMessage,
 } from "./protocol";
 import { Receipts } from "./receipts";
+import { showToast } from "./toast";
+import { sizeText } from "./uploads";
 
 export type MessageHandler = (message: ServerMessage) => void;
 
@@ -28,6 +30,9 @@ const GIVE_UP_MS = 120_000;
 const NORMAL_CLOSURE = 1000;
 const GOING_AWAY = 1001;
 const ABNORMAL_CLOSURE = 1006;
+const MESSAGE_TOO_BIG = 1009;
+// The server's limit on one message until the welcome says otherwise.
+const MAX_MESSAGE = 16 * 1024 * 1024;
 
 // Marks each frame's arrival in the page's performance timeline, for
 // profilers and the browser benchmark (docs/architecture.md, "Performance marks").
@@ -35,6 +40,7 @@ const FRAME_MARK = "rb:frame";
 
 const EXPIRED = "Session expired";
 const LOST = "Connection lost";
+const TOO_BIG = "Session ended: a message was too large for the server";
 
 /**
  * `opening` waits for the welcome; `open` sends and receives; `resuming`
@@ -76,6 +82,7 @@ export class Connection {
   private retryTimer = 0;
   private retryDelay = 0;
   private lostAt = 0;
+  private maxMessage = MAX_MESSAGE;
 
   constructor(
     private readonly url: string,
@@ -170,6 +177,9 @@ export class Connection {
         return;
       case "welcome":
         this.token = typeof message.resume_token === "string" ? message.resume_token : null;
+        if (typeof message.config?.max_message === "number") {
+          this.maxMessage = message.config.max_message;
+        }
         this.phase = "open";
         break;
       case "error":
@@ -226,10 +236,30 @@ export class Connection {
       }
       // While bytes were read, the socket may have been lost or resumed.
       if (socket !== this.socket || this.outgoing.peek() !== frame) continue;
+      // The server ends the session on a message above its limit, and the
+      // message would be sent again on every resume: it is never sent.
+      const size = this.oversized(data);
+      if (size > 0) {
+        this.outgoing.discard(frame);
+        showToast(
+          `This edit is ${sizeText(size)}, above the ${sizeText(this.maxMessage)} ` +
+            "one message may carry; it was not sent.",
+        );
+        continue;
+      }
       socket.send(data);
       this.outgoing.written(this.token !== null);
     }
     this.draining = false;
+  }
+
+  /** The bytes of `data` when they are above the server's message limit, else 0. */
+  private oversized(data: string | ArrayBuffer): number {
+    if (typeof data !== "string") return data.byteLength > this.maxMessage ? data.byteLength : 0;
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: encode only when it could matter.
+    if (data.length * 3 <= this.maxMessage) return 0;
+    const size = new TextEncoder().encode(data).byteLength;
+    return size > this.maxMessage ? size : 0;
   }
 
   /** Messages are handled in order, so a pong answers every earlier ping too. */
@@ -279,6 +309,8 @@ export class Connection {
     this.socket = null;
     const lost = event.code === ABNORMAL_CLOSURE || !event.wasClean;
     if (event.code === GOING_AWAY) this.end(EXPIRED);
+    // The server ended the session: resuming would send the message again.
+    else if (event.code === MESSAGE_TOO_BIG) this.end(TOO_BIG);
     else if (this.phase === "resuming") this.retry();
     else if (lost && this.token !== null) this.lose();
     else this.end(this.token === null ? LOST : EXPIRED);

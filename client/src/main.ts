@@ -14,11 +14,13 @@ import { Store } from "./store";
 import { Streams } from "./streams";
 import { showToast, toastLevel } from "./toast";
 import { Triggers } from "./triggers";
+import { Uploads, uploadLimit } from "./uploads";
 
 interface Page {
   status: StatusBoard;
   store: Store;
   streams: Streams;
+  uploads: Uploads;
 }
 
 function start(): void {
@@ -51,6 +53,7 @@ function start(): void {
         page?.streams.ended(message);
         break;
       case "error":
+        page?.uploads.refused(message);
         // Frames already on the way when a stream ends are refused; the
         // `stream_end` before them has told the user.
         if (message.code !== "stream_ended") showToast(message.message);
@@ -61,11 +64,16 @@ function start(): void {
 
 function renderApp(config: AppConfig, mount: HTMLElement, connection: Connection): Page {
   const store = new Store(config.blocks);
+  const uploads = new Uploads(uploadLimit(config), store, connection);
   const triggers = new Triggers(config, store, (m) => connection.send(m));
-  const streams = new Streams(config, connection);
+  const streams = new Streams(config, connection, (frame) => uploads.allows(frame));
   const app: App = {
     store,
     edit(id, value) {
+      if (value instanceof Blob) {
+        uploads.send(id, value);
+        return;
+      }
       store.edit(id, value);
       connection.send({ type: "set", id, value });
     },
@@ -90,7 +98,7 @@ function renderApp(config: AppConfig, mount: HTMLElement, connection: Connection
   runAppScript(config.js);
   const elementOf = (id: number): HTMLElement | undefined =>
     mount.querySelector<HTMLElement>(`[data-block-id="${id}"]`) ?? undefined;
-  return { store, streams, status: new StatusBoard(config, elementOf) };
+  return { store, streams, uploads, status: new StatusBoard(config, elementOf) };
 }
 
 /** Calls the app's `js` function expression once, after the first render. */

@@ -38,6 +38,10 @@ export interface AppConfig {
   show_error?: boolean;
   css?: string | null;
   js?: string | null;
+  /** Bytes one uploaded file may hold (`launch(max_file_size=…)`); null for no limit. */
+  max_file_size?: number | null;
+  /** Bytes one message may hold; the server ends the session on a larger one. */
+  max_message?: number;
   root: LayoutNode;
   blocks: Record<string, BlockConfig>;
   listeners: ListenerConfig[];
@@ -165,7 +169,7 @@ export type ServerMessage =
 
 export type ClientMessage =
   | { type: "hello"; protocol: number; resume?: { token: string; received: number } }
-  | { type: "set"; id: number; value: unknown }
+  | { type: "set"; id: number; value: unknown; ref?: number }
   | { type: "ping"; ref: number }
   | { type: "ack"; received: number }
   | { type: "trigger"; id: number; event: string; ref?: number; skip?: number[] }

@@ -25,9 +25,14 @@ export class Streams {
   private readonly inFlight = new Map<number, number>();
   private readonly watchers = new Map<number, StreamEndWatcher>();
 
+  /**
+   * @param allows Whether a frame is within the app's upload limit; a frame
+   *   that is not is skipped (it would be refused).
+   */
   constructor(
     config: AppConfig,
     private readonly link: StreamLink,
+    private readonly allows: (frame: Blob) => boolean = () => true,
   ) {
     for (const listener of config.listeners) {
       for (const [id, event] of listener.targets) {
@@ -50,6 +55,7 @@ export class Streams {
 
   /** Sends one frame; the first after a stop starts a new stream on the server. */
   send(id: number, frame: Blob): void {
+    if (!this.allows(frame)) return;
     this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
     this.link.send({ type: "stream", id, value: frame });
     void this.link.confirm().then(() => {

@@ -3,6 +3,7 @@
 // JavaScript function runs here on the values the page holds.
 
 import type { AppConfig, ClientMessage, ListenerConfig } from "./protocol";
+import { nextRef } from "./refs";
 import type { Store } from "./store";
 import { showToast } from "./toast";
 
@@ -13,7 +14,6 @@ export class Triggers {
   private readonly byTarget = new Map<string, ListenerConfig[]>();
   private readonly functions = new Map<number, JsFunction>();
   private readonly states = new Set<number>();
-  private nextRef = 1;
 
   constructor(
     config: AppConfig,
@@ -41,18 +41,18 @@ export class Triggers {
     if (listeners.length === 0) return;
     const scripted = listeners.filter(hasJs);
     if (scripted.length === 0) {
-      this.send({ type: "trigger", id, event, ref: this.nextRef++ });
+      this.send({ type: "trigger", id, event, ref: nextRef() });
       return;
     }
 
     const finish = (results: readonly (unknown[] | null)[]): void => {
       scripted.forEach(({ id: listener }, i) => {
         const inputs = results[i];
-        if (inputs) this.send({ type: "call", listener, inputs, ref: this.nextRef++ });
+        if (inputs) this.send({ type: "call", listener, inputs, ref: nextRef() });
       });
       if (scripted.length === listeners.length) return;
       const skip = scripted.map((l) => l.id);
-      this.send({ type: "trigger", id, event, ref: this.nextRef++, skip });
+      this.send({ type: "trigger", id, event, ref: nextRef(), skip });
     };
 
     // Plain results go out at once, in the order of the user's actions; a

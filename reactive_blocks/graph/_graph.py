@@ -46,6 +46,13 @@ class Graph:
         """The listeners an ``event`` on block ``block_id`` fires."""
         return self._by_trigger.get((block_id, event), ())
 
+    def events_of(self, block_id: int) -> tuple[str, ...]:
+        """The events of block ``block_id`` that some listener targets.
+
+        It scans every target: error messages use it, not the hot path.
+        """
+        return tuple(dict.fromkeys(e for (b, e) in self._by_trigger if b == block_id))
+
     def followers(self, listener_id: int) -> tuple[tuple[ChainKind, Listener], ...]:
         """Listeners chained after ``listener_id`` with ``.then/.success/.failure``."""
         return self._followers.get(listener_id, ())

@@ -7,6 +7,8 @@ from reactive_blocks.protocol._codec import (
     PROTOCOL_VERSION,
     decode_frame,
     encode_frame,
+    peek_ref,
+    too_large_text,
 )
 from reactive_blocks.protocol._edits import Edit
 from reactive_blocks.protocol._edits import apply as apply_edits
@@ -22,4 +24,6 @@ __all__ = [
     "diff_values",
     "encode_frame",
     "equal_values",
+    "peek_ref",
+    "too_large_text",
 ]

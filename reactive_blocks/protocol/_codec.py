@@ -55,11 +55,21 @@ def encode_frame(body: Any) -> tuple[bytes, bool]:
     return b"".join(chunks), True
 
 
-def decode_frame(data: str | bytes, binary: bool) -> Any:
+def decode_frame(
+    data: str | bytes, binary: bool, *, max_part: int | None = None
+) -> Any:
     """Decode one received frame into Python values, blobs restored.
 
+    Args:
+        data: The frame as received.
+        binary: Whether it came in a binary frame.
+        max_part: Bytes one binary part (one uploaded file) may hold; None
+            for no limit. Parts are checked before any byte is copied.
+
     Raises:
-        ProtocolError: ``bad_message`` naming what is wrong with the frame.
+        ProtocolError: ``bad_message`` naming what is wrong with the frame;
+            ``too_large`` for a part above ``max_part``, with the message's
+            ``ref`` when it has one.
     """
     if not binary:
         try:
@@ -71,18 +81,48 @@ def decode_frame(data: str | bytes, binary: bool) -> Any:
 
     assert isinstance(data, bytes)
     header, payload = _split_binary(data)
+    if max_part is not None:
+        _check_part_sizes(header, max_part)
+    return _restore(header["body"], _cut_parts(header["parts"], payload), 0)
+
+
+def peek_ref(data: str | bytes, binary: bool) -> Any:
+    """The ``ref`` of a message that will not be handled, or None without one.
+
+    It lets a refusal name the message it refuses while costing only a JSON
+    parse: the parts of a binary frame are neither read nor copied, nothing
+    is validated, and a frame that does not parse simply has no ref.
+    """
+    try:
+        if binary:
+            assert isinstance(data, bytes)
+            (length,) = _HEADER.unpack_from(data)
+            header = orjson.loads(
+                memoryview(data)[_HEADER.size : _HEADER.size + length]
+            )
+            message = header.get("body") if isinstance(header, dict) else None
+        else:
+            message = orjson.loads(data)
+    except (struct.error, TypeError, orjson.JSONDecodeError):
+        return None
+    return message.get("ref") if isinstance(message, dict) else None
+
+
+def _cut_parts(entries: list[Any], payload: memoryview) -> list[Blob]:
+    """The parts the header lists, cut from the payload they must fill exactly."""
     parts: list[Blob] = []
     offset = 0
-    for entry in header.get("parts", []):
+    for entry in entries:
         if (
             not isinstance(entry, list)
             or len(entry) != 2
-            or not isinstance(entry[0], int)
+            or not _is_count(entry[0])
             or not isinstance(entry[1], str)
-            or entry[0] < 0
         ):
             raise ProtocolError(
-                "bad_message", "binary frame: each part is [size, mime]"
+                "bad_message",
+                f"binary frame: each part is [size, mime] with a size of 0 or more "
+                f"bytes, got {entry!r}",
             )
         size, mime = entry
         if offset + size > len(payload):
@@ -90,7 +130,46 @@ def decode_frame(data: str | bytes, binary: bool) -> Any:
         parts.append(Blob(bytes(payload[offset : offset + size]), mime))
         offset += size
 
-    return _restore(header.get("body"), parts, 0)
+    if offset != len(payload):
+        raise ProtocolError(
+            "bad_message",
+            f"binary frame: its parts add up to {offset} bytes but {len(payload)} "
+            "follow the header",
+        )
+    return parts
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_part_sizes(header: dict[str, Any], max_part: int) -> None:
+    """Refuse a frame with a part above ``max_part`` bytes, naming its ``ref``."""
+    for entry in header["parts"]:
+        size = entry[0] if isinstance(entry, list) and entry else None
+        if isinstance(size, int) and size > max_part:
+            body = header["body"]
+            ref = body.get("ref") if isinstance(body, dict) else None
+            raise ProtocolError("too_large", too_large_text(size, max_part), ref=ref)
+
+
+def too_large_text(size: int, limit: int) -> str:
+    """Why an upload of ``size`` bytes is refused, naming the limit."""
+    return (
+        f"the file is {size_text(size)}, above this app's limit of "
+        f"{size_text(limit)} per file (launch(max_file_size=...)); send a smaller one"
+    )
+
+
+def size_text(size: int) -> str:
+    """``size`` bytes as a person reads it: ``512 bytes``, ``100 KB``, ``17.6 MB``.
+
+    A KB is 1024 bytes, as in ``launch(max_file_size="100kb")``.
+    """
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
 
 
 def _split_binary(data: bytes) -> tuple[dict[str, Any], memoryview]:
@@ -109,8 +188,16 @@ def _split_binary(data: bytes) -> tuple[dict[str, Any], memoryview]:
         header = orjson.loads(data[_HEADER.size : end])
     except orjson.JSONDecodeError as exc:
         raise ProtocolError("bad_message", f"binary frame header: {exc}") from None
-    if not isinstance(header, dict):
-        raise ProtocolError("bad_message", "binary frame header must be an object")
+    if (
+        not isinstance(header, dict)
+        or not isinstance(header.get("parts"), list)
+        or "body" not in header
+    ):
+        raise ProtocolError(
+            "bad_message",
+            'binary frame header must be an object {"parts": [[size, mime], ...], '
+            '"body": message}',
+        )
     return header, memoryview(data)[end:]
 
 
@@ -120,7 +207,7 @@ def _restore(value: Any, parts: list[Blob], depth: int) -> Any:
     if isinstance(value, dict):
         if len(value) == 1 and "$bin" in value:
             index = value["$bin"]
-            if not isinstance(index, int) or not 0 <= index < len(parts):
+            if not _is_count(index) or index >= len(parts):
                 raise ProtocolError("bad_message", f"no binary part {index!r} in frame")
             return parts[index]
         return {k: _restore(v, parts, depth + 1) for k, v in value.items()}

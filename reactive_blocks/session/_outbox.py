@@ -170,6 +170,11 @@ class Outbox:
         """Whether sent frames are kept for a resume."""
         return self._keep_sent
 
+    @property
+    def messages_sent(self) -> int:
+        """How many messages went into frames: the most a client can acknowledge."""
+        return self._next_index
+
     def acknowledge(self, received: int) -> None:
         """The client applied its first ``received`` messages: forget those frames."""
         if not self._acked < received <= self._next_index:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeGuard
 
 from reactive_blocks.declaration import Component, Listener
 from reactive_blocks.errors import Error, ProtocolError
@@ -33,6 +33,10 @@ CONFIRM_EVERY: Final = 64
 CONFIRM_DELAY: Final = 0.2
 
 GENERIC_ERROR: Final = "Error in the app's function (the server log has details)."
+
+#: Events the server fires itself, from values, the session's life and streams;
+#: a client never sends them as a ``trigger``.
+SERVER_EVENTS: Final = frozenset({"change", "input", "load", "unload", "stream"})
 
 State = Literal["open", "detached", "closing", "closed"]
 
@@ -235,10 +239,7 @@ class Session:
         elif kind == "ping":
             self.outbox.put({"type": "pong", "ref": ref})
         elif kind == "ack":
-            received = message.get("received")
-            if not isinstance(received, int) or isinstance(received, bool):
-                raise ProtocolError("bad_message", "'ack' needs an integer 'received'")
-            self.outbox.acknowledge(received)
+            self.outbox.acknowledge(self._acknowledged(message))
         elif kind == "hello":
             raise ProtocolError("bad_message", "'hello' is only the first message")
         else:
@@ -277,6 +278,23 @@ class Session:
             self._confirmed = self.received
             self.outbox.put_latest("ack", {"type": "ack", "received": self.received})
 
+    def _acknowledged(self, message: dict[str, Any]) -> int:
+        """The count an ``ack`` confirms, refused unless the server sent that many.
+
+        A count beyond the messages sent would have the outbox forget frames
+        the client never got, and a resume would then lose them.
+        """
+        received = message.get("received")
+        sent = self.outbox.messages_sent
+        if not _is_id(received) or not 0 <= received <= sent:
+            raise ProtocolError(
+                "bad_message",
+                f"'ack' needs 'received', the count of server messages applied: a "
+                f"whole number from 0 to {sent}, the messages sent so far; got "
+                f"{received!r}",
+            )
+        return received
+
     def _receive_set(self, message: dict[str, Any]) -> None:
         component = self._component(message)
         if "value" not in message:
@@ -306,16 +324,19 @@ class Session:
     def _receive_trigger(self, message: dict[str, Any], ref: Any) -> None:
         block_id = message.get("id")
         event = message.get("event")
-        if not isinstance(block_id, int) or isinstance(block_id, bool):
+        if not _is_id(block_id):
             raise ProtocolError("bad_message", "'trigger' needs an integer 'id'")
         if not isinstance(event, str):
             raise ProtocolError("bad_message", "'trigger' needs a string 'event'")
         if block_id not in self.runtime.spec.blocks:
             raise ProtocolError("unknown_component", f"no block with id {block_id}")
-        if event in ("change", "input", "load", "unload", "stream"):
+        if event in SERVER_EVENTS:
             raise ProtocolError(
                 "bad_message", f"'{event}' is fired by the server, not sent"
             )
+        fired = self.runtime.graph.fired_by(block_id, event)
+        if not fired:
+            raise ProtocolError("unknown_event", self._no_listener(block_id, event))
         if (
             not self.prop(block_id, "visible")
             or self.prop(block_id, "interactive") is False
@@ -325,11 +346,25 @@ class Session:
             )
 
         skip = message.get("skip", [])
-        if not isinstance(skip, list):
+        if not isinstance(skip, list) or not all(_is_id(i) for i in skip):
             raise ProtocolError("bad_message", "'skip' must be a list of listener ids")
-        for listener in self.runtime.graph.fired_by(block_id, event):
+        for listener in fired:
             if listener.id not in skip:
                 self.runtime.scheduler.submit(self, listener, ref=ref)
+
+    def _no_listener(self, block_id: int, event: str) -> str:
+        """Name the events a trigger on this block can fire, for ``unknown_event``."""
+        block = self.runtime.spec.blocks[block_id]
+        name = getattr(block, "name", f"{type(block).__name__} {block_id}")
+        events = [
+            e for e in self.runtime.graph.events_of(block_id) if e not in SERVER_EVENTS
+        ]
+        sendable = (
+            f"triggers it takes: {', '.join(repr(e) for e in events)}"
+            if events
+            else "it takes no triggers"
+        )
+        return f"no listener of {name} fires on {event!r}; {sendable}"
 
     def _receive_call(self, message: dict[str, Any], ref: Any) -> None:
         listener = self._called_listener(message)
@@ -368,7 +403,13 @@ class Session:
                 )
             return listener
         listener_id = message.get("listener")
-        listener = graph.listener(listener_id) if isinstance(listener_id, int) else None
+        if not _is_id(listener_id):
+            raise ProtocolError(
+                "bad_message",
+                f"'call' needs a string 'api_name' or an integer 'listener', "
+                f"got {listener_id!r}",
+            )
+        listener = graph.listener(listener_id)
         if listener is None or (listener.api_name is None and listener.js is None):
             raise ProtocolError(
                 "unknown_listener", f"no listener {listener_id!r} open to calls"
@@ -377,7 +418,7 @@ class Session:
 
     def _component(self, message: dict[str, Any]) -> Component:
         block_id = message.get("id")
-        if not isinstance(block_id, int) or isinstance(block_id, bool):
+        if not _is_id(block_id):
             raise ProtocolError(
                 "bad_message", f"'{message.get('type')}' needs an integer 'id'"
             )
@@ -622,6 +663,11 @@ class Session:
 def _log_callback_error(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("a State delete_callback raised", exc_info=task.exception())
+
+
+def _is_id(value: Any) -> TypeGuard[int]:
+    """An integer as JSON carries it: ``true`` is not listener 1."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _same(old: Any, new: Any) -> bool:

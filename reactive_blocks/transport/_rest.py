@@ -23,7 +23,7 @@ from aiohttp import web
 from reactive_blocks.declaration import Component, Image, Listener
 from reactive_blocks.errors import Error
 from reactive_blocks.log import transport_logger as log
-from reactive_blocks.protocol import Blob
+from reactive_blocks.protocol import Blob, too_large_text
 from reactive_blocks.scheduler import FROM_SESSION, RunFailed, run_directly
 from reactive_blocks.session import GENERIC_ERROR, Runtime
 from reactive_blocks.transport._auth import COOKIE, Login
@@ -120,6 +120,7 @@ class _Api:
             self._admit(request)
             listener = self._endpoint(request.match_info["api_name"])
             inputs = _inputs(listener, await _data(request))
+            _check_uploads(inputs, self.runtime.spec.config.get("max_file_size"))
             if self._running is None:
                 self._running = asyncio.Semaphore(MAX_DIRECT_RUNS)
             async with self._running:
@@ -251,6 +252,13 @@ def _inputs(listener: Listener, data: list[Any]) -> list[Any]:
             raise ApiError(400, "bad_value", str(exc)) from None
     given = iter(checked)
     return [FROM_SESSION if c.server_only else next(given) for c in listener.inputs]
+
+
+def _check_uploads(inputs: list[Any], limit: int | None) -> None:
+    """Refuse an image above ``launch(max_file_size=...)``, as the socket does."""
+    for value in inputs:
+        if limit is not None and isinstance(value, Blob) and len(value.data) > limit:
+            raise ApiError(413, "too_large", too_large_text(len(value.data), limit))
 
 
 def _from_json(component: Component, value: Any) -> Any:

@@ -163,7 +163,10 @@ def launch(
     does not provide): it logs a warning and serves on the local URL, as
     Gradio does when its share server is out of reach. ``show_api=False``
     empties the endpoint list of ``GET api`` (see ``Blocks.queue(api_open=)``);
-    there is no API page.
+    there is no API page. ``max_file_size`` limits each uploaded file, as in
+    Gradio: the page refuses a larger one before sending it, and the server
+    refuses it with a ``too_large`` error. Whatever it says, one message on
+    the socket (an upload with its message) may hold 16 MiB at most.
 
     Two options are reactive_blocks' own: ``reconnect_grace`` (seconds a
     session whose connection was lost without a close frame waits for its
@@ -188,8 +191,12 @@ def launch(
     )
     runtime.spec.config["show_api"] = show_api
     limits = SocketLimits(
-        max_message=_message_limit(max_file_size), heartbeat=heartbeat
+        max_file_size=None if max_file_size is None else parse_size(max_file_size),
+        heartbeat=heartbeat,
     )
+    # The page refuses what the server would refuse, before sending it.
+    runtime.spec.config["max_file_size"] = limits.max_file_size
+    runtime.spec.config["max_message"] = limits.max_message
     login = Login(auth, auth_message) if auth is not None else None
     app = build_app(
         runtime,
@@ -260,13 +267,6 @@ def _bind(host: str, port: int | None) -> socket.socket:
     raise OSError(
         f"cannot serve on {host}, {where}: {last_error}; pick another server_port"
     )
-
-
-def _message_limit(max_file_size: str | int | None) -> int:
-    default = SocketLimits().max_message
-    if max_file_size is None:
-        return default
-    return min(default, parse_size(max_file_size))
 
 
 _UNITS: Final = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}

@@ -7,11 +7,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
 
 from reactive_blocks.errors import ProtocolError
 from reactive_blocks.log import transport_logger as log
-from reactive_blocks.protocol import PROTOCOL_VERSION, decode_frame, encode_frame
+from reactive_blocks.protocol import (
+    PROTOCOL_VERSION,
+    decode_frame,
+    encode_frame,
+    peek_ref,
+)
 from reactive_blocks.session import Runtime, Send, Session
 
 HELLO_TIMEOUT: Final = 10.0
@@ -28,7 +33,12 @@ class SocketLimits:
     """Per-socket limits, documented in docs/protocol.md.
 
     Attributes:
-        max_message: Bytes in one message; larger closes the socket (1009).
+        max_message: Bytes in one message; larger closes the socket (1009)
+            and ends the session, as the client would send it again on
+            every resume.
+        max_file_size: Bytes in one uploaded file (a binary part); a larger
+            one is refused with ``too_large`` and the session carries on.
+            None for no limit below ``max_message``.
         rate: Messages per second a socket may send, sustained.
         burst: Messages a socket may send at once above the rate.
         heartbeat: Seconds between server pings; a peer silent for longer
@@ -36,6 +46,7 @@ class SocketLimits:
     """
 
     max_message: int = 16 * 1024 * 1024
+    max_file_size: int | None = None
     rate: float = 2000.0
     burst: float = 4000.0
     heartbeat: float = 15.0
@@ -50,6 +61,15 @@ class _RateLimit:
         self.rate, self.burst = rate, burst
         self.tokens = burst
         self.last = time.monotonic()
+
+    @property
+    def refusal(self) -> str:
+        """The message of a ``rate_limited`` error: the limit, and what to do."""
+        return (
+            f"too many messages: a socket may send {self.rate:,.0f} a second, in "
+            f"bursts of up to {self.burst:,.0f}; this one was not handled, send it "
+            "again after a pause"
+        )
 
     def allow(self) -> bool:
         now = time.monotonic()
@@ -95,7 +115,7 @@ async def serve_socket(
     _supersede(request.app[CURRENT], session.key, ws)
     try:
         rate = _RateLimit(limits.rate, limits.burst)
-        await _receive_loop(ws, session, connection, rate)
+        await _receive_loop(ws, session, connection, rate, limits.max_file_size)
     finally:
         request.app[SOCKETS].discard(ws)
         if request.app[CURRENT].get(session.key) is ws:
@@ -132,7 +152,8 @@ async def _open_or_resume(
         session.start()
         return session
 
-    if not isinstance(resume, dict) or not isinstance(resume.get("received"), int):
+    received = resume.get("received") if isinstance(resume, dict) else None
+    if not isinstance(received, int) or isinstance(received, bool):
         await _send_error(
             ws, "bad_message", "'resume' needs 'token' and an integer 'received'"
         )
@@ -168,10 +189,31 @@ async def _after_close(
 ) -> None:
     if session.connection != connection:
         return  # a newer socket has resumed the session meanwhile
-    if ws.close_code in (None, WSCloseCode.ABNORMAL_CLOSURE):
+    if _too_big(ws):
+        # The client keeps the message until it is handled and would send it
+        # again on every resume: the session ends and its token with it.
+        log.warning(
+            "session %s: a message above the socket's limit; the session ends",
+            session.key,
+        )
+        await session.close()
+    elif ws.close_code in (None, WSCloseCode.ABNORMAL_CLOSURE):
         session.detach()
     else:
         await session.close()
+
+
+def _too_big(ws: web.WebSocketResponse) -> bool:
+    """Whether the socket closed on a message above ``max_msg_size``.
+
+    aiohttp answers such a message with a close frame of code 1009, but
+    ``close_code`` then reads 1006, as the peer's reply cannot be read after
+    the refused message; the reader's error keeps the 1009.
+    """
+    error = ws.exception()
+    return (
+        isinstance(error, WebSocketError) and error.code == WSCloseCode.MESSAGE_TOO_BIG
+    )
 
 
 async def _receive_hello(ws: web.WebSocketResponse) -> dict[str, Any] | None:
@@ -191,7 +233,8 @@ async def _receive_hello(ws: web.WebSocketResponse) -> dict[str, Any] | None:
     if not isinstance(hello, dict) or hello.get("type") != "hello":
         await _send_error(ws, "bad_message", "the first message must be 'hello'")
         return None
-    if hello.get("protocol") != PROTOCOL_VERSION:
+    protocol = hello.get("protocol")
+    if isinstance(protocol, bool) or protocol != PROTOCOL_VERSION:
         await _send_error(
             ws,
             "protocol_mismatch",
@@ -203,7 +246,11 @@ async def _receive_hello(ws: web.WebSocketResponse) -> dict[str, Any] | None:
 
 
 async def _receive_loop(
-    ws: web.WebSocketResponse, session: Session, connection: int, rate: _RateLimit
+    ws: web.WebSocketResponse,
+    session: Session,
+    connection: int,
+    rate: _RateLimit,
+    max_file_size: int | None,
 ) -> None:
     async for msg in ws:
         if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -221,12 +268,20 @@ async def _receive_loop(
         session.note_received()
         try:
             if not rate.allow():
-                raise ProtocolError("rate_limited", "too many messages; slow down")
-            message = decode_frame(msg.data, msg.type == WSMsgType.BINARY)
+                # The refusal names the message by its ref, so that a client can
+                # fail the call that waits on it. Finding the ref costs one JSON
+                # parse, never more than handling the message would have cost.
+                ref = peek_ref(msg.data, msg.type == WSMsgType.BINARY)
+                raise ProtocolError("rate_limited", rate.refusal)
+            # Every uploaded file is a binary part: checked here, whatever
+            # message (set, stream, call) carries it.
+            message = decode_frame(
+                msg.data, msg.type == WSMsgType.BINARY, max_part=max_file_size
+            )
             ref = message.get("ref") if isinstance(message, dict) else None
             session.receive(message)
         except ProtocolError as exc:
-            session.protocol_error(exc, ref)
+            session.protocol_error(exc, ref if ref is not None else exc.ref)
         except Exception:
             log.exception("session %s: failed to handle a message", session.key)
             session.protocol_error(

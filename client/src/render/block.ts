@@ -8,7 +8,10 @@ import type { Streams } from "../streams";
 /** Services a view uses to talk back to the server. */
 export interface App {
   readonly store: Store;
-  /** Records a user edit and sends it as `set`. */
+  /**
+   * Records a user edit and sends it as `set`. A file above the app's
+   * `max_file_size` is neither shown nor sent: a toast names the limit.
+   */
   edit(id: number, value: unknown): void;
   /**
    * Sends `trigger` when some listener targets this event of the block,

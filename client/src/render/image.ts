@@ -1,9 +1,10 @@
 // Image: shows a Blob through an object URL. When interactive, the user takes
 // an image from the sources the block allows: a file chosen or dropped
 // ("upload"), a photo from the camera ("webcam"), or a pasted image
-// ("clipboard"); each is sent as its bytes in a binary `set`. A streaming
-// image instead sends a camera frame every `stream_every` seconds while the
-// user records, as `stream` messages.
+// ("clipboard"); each is sent as its bytes in a binary `set`, unless it is
+// above the app's `max_file_size` (see uploads.ts). A streaming image instead
+// sends a camera frame every `stream_every` seconds while the user records,
+// as `stream` messages.
 
 import type { Props } from "../protocol";
 import {

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # numpy and Pillow are imported where first needed, to keep the start fast.
 
 #: Uploads above this many pixels are refused before decoding (decompression bombs).
+#: It admits 50-megapixel phone photos (8160x6120). Validation decodes every
+#: upload on the server's event loop: at the cap, about 0.8 s and 150 MB for a
+#: PNG, 0.2 s for a JPEG, measured on one core (docs/limitations.md).
 MAX_PIXELS = 50_000_000
 
 Source = Literal["upload", "webcam", "clipboard"]
@@ -172,7 +175,21 @@ class Image(Component):
                 f"{self.name}: the upload is not a readable image ({exc})"
             ) from None
         if width * height > MAX_PIXELS:
-            raise ValueError(f"{self.name}: {width}x{height} pixels is above the limit")
+            raise ValueError(
+                f"{self.name}: {width}x{height} pixels is above the limit of "
+                f"{MAX_PIXELS:,}; send a smaller image"
+            )
+
+        # verify() reads the structure only: a cut or emptied pixel stream
+        # passes it, and would fail later inside the app's function.
+        try:
+            with PIL.Image.open(io.BytesIO(value.data)) as image:
+                image.load()
+        except Exception as exc:
+            raise ValueError(
+                f"{self.name}: the image is truncated or corrupt and cannot be "
+                f"decoded ({exc}); send the whole file again"
+            ) from None
         return value
 
     def user_events(self, previous: Any, value: Any) -> tuple[str, ...]:
