@@ -210,6 +210,9 @@ async def test_an_outage_longer_than_the_grace_ends_the_session(
         relay.refuse(False)
         with pytest.raises(SessionExpired):
             await asyncio.wait_for(run, TIMEOUT)
+        # Later calls fail at once too, instead of waiting for an answer.
+        with pytest.raises(SessionExpired):
+            await asyncio.wait_for(client.settle(), 1.0)
 
     assert unloads[0] - cut >= grace
     assert len(unloads) == 1

@@ -62,6 +62,7 @@ class AsyncClient:
         self._held: dict[int, int] = {}
         self.reconnect_timeout = reconnect_timeout
         self._reader: asyncio.Task[None] | None = None
+        self._failure: ConnectionError | None = None
         self._refs = itertools.count(1)
         self._waiters: dict[int, asyncio.Future[Any]] = {}
         self._open_events: dict[int, Any] = {}
@@ -77,6 +78,7 @@ class AsyncClient:
 
     async def connect(self) -> None:
         """Open the socket, say hello, and read the app's config."""
+        self._failure = None
         self._conn = Connection(
             _socket_url(self.url),
             self.headers,
@@ -230,6 +232,8 @@ class AsyncClient:
     async def _request(
         self, message: dict[str, Any], timeout: float | None = None
     ) -> Any:
+        if self._failure is not None:
+            raise self._failure  # nothing would ever answer
         ref = next(self._refs)
         message["ref"] = ref
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -249,7 +253,7 @@ class AsyncClient:
         try:
             await self._conn.run()
         finally:
-            failure: ConnectionError = (
+            self._failure = failure = (
                 SessionExpired("the server ended the session")
                 if self._conn.expired
                 else ConnectionError("the connection closed")
