@@ -12,7 +12,8 @@ Write apps as with Gradio, importing this package instead::
     demo.launch()
 """
 
-from reactive_blocks.client import AsyncClient, Client, handle_file
+from typing import TYPE_CHECKING, Any
+
 from reactive_blocks.declaration import (
     Accordion,
     Blocks,
@@ -47,7 +48,26 @@ from reactive_blocks.protocol import Blob
 from reactive_blocks.scheduler import Info, Progress, Warning
 from reactive_blocks.transport import launch as _launch
 
+if TYPE_CHECKING:
+    from reactive_blocks.client import AsyncClient, Client, handle_file
+
 Blocks.launcher = _launch
+
+_CLIENT_NAMES = ("AsyncClient", "Client", "handle_file")
+
+
+def __getattr__(name: str) -> Any:
+    """The Python client, imported when first used.
+
+    A server never needs it, and its import (the websockets package) was a
+    tenth of the time from process start to the first page served.
+    """
+    if name in _CLIENT_NAMES:
+        from reactive_blocks import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'reactive_blocks' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
