@@ -196,20 +196,27 @@ def serve() -> Iterator[Callable[[Path], AppProcess]]:
             app.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for every test of a module."""
+def launch_chromium(extra_args: tuple[str, ...] = ()) -> Iterator[Browser]:
+    """Headless Debian Chromium, or a skip when it or Playwright is missing."""
     if not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} is not installed; the browser tests need it")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, *extra_args],
+            headless=True,
         )
         try:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Debian Chromium for every test of a module."""
+    yield from launch_chromium()
 
 
 @pytest.fixture

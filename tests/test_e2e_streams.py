@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 
 import e2e_support
 import pytest
-from e2e_support import CHROMIUM, CHROMIUM_ARGS, EXAMPLES, AppProcess
+from e2e_support import EXAMPLES, AppProcess
 
 pytest.importorskip("playwright.sync_api")
 
@@ -26,10 +26,10 @@ Serve = Callable[[Path], AppProcess]
 
 #: A camera that needs no hardware and no permission prompt: Chromium draws
 #: a moving test picture, so every frame differs from the one before.
-FAKE_CAMERA: Final = [
+FAKE_CAMERA: Final = (
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
-]
+)
 
 #: Counts the times an image's picture changes, in ``window.rbPictures``.
 COUNT_PICTURES: Final = """(img) => {
@@ -42,19 +42,7 @@ COUNT_PICTURES: Final = """(img) => {
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium whose camera is the fake one, for this module only."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is not installed; the browser tests need it")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS + FAKE_CAMERA,
-            headless=True,
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield from e2e_support.launch_chromium(FAKE_CAMERA)
 
 
 def open_app(page: Page, app: AppProcess) -> None:

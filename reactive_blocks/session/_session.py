@@ -575,14 +575,7 @@ class Session:
             self._edits_seen[event.id] = self._edit_counts_of(event.listener)
             if self._streams is not None:
                 self._streams.started(event)
-        message: dict[str, Any] = {
-            "type": "event",
-            "event": event.id,
-            "listener": event.listener.id,
-            "stage": stage,
-        }
-        if event.ref is not None:
-            message["ref"] = event.ref
+        message = _about_event("event", event, stage=stage)
         if position is not None:
             message["position"] = position
         if eta is not None:
@@ -619,14 +612,7 @@ class Session:
             return
         if self._streams is not None:
             self._streams.ended(event)
-        message: dict[str, Any] = {
-            "type": "end",
-            "event": event.id,
-            "listener": event.listener.id,
-            "outcome": outcome,
-        }
-        if event.ref is not None:
-            message["ref"] = event.ref
+        message = _about_event("end", event, outcome=outcome)
         if isinstance(error, Refusal):
             message["code"] = error.code
         if error is not None:
@@ -679,3 +665,12 @@ def _same(old: Any, new: Any) -> bool:
         return equal_values(old, new)
     except (ValueError, TypeError):
         return False
+
+
+def _about_event(kind: str, event: Event, **fields: Any) -> dict[str, Any]:
+    """A message about ``event``: its id, its listener, and the client's ref."""
+    message = {"type": kind, "event": event.id, "listener": event.listener.id}
+    message.update(fields)
+    if event.ref is not None:
+        message["ref"] = event.ref
+    return message
