@@ -762,6 +762,36 @@ async def test_progress_is_pushed_with_growing_fractions_ending_at_one(
     }
 
 
+async def test_a_progress_report_too_soon_after_another_is_sent_late_not_lost(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """The newest report reaches the page while the function still runs."""
+    release = threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Work")
+
+        def work(progress: gr.Progress = gr.Progress()) -> str:
+            progress(0.3, desc="first")
+            progress(0.6, desc="second")
+            release.wait(TIMEOUT)
+            return "done"
+
+        run.click(work, None, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    received = await until(
+        sock, lambda m: m["type"] == "progress" and m["desc"] == "second"
+    )
+    release.set()
+    received += await until(sock, ended(1))
+
+    progress = [(m["fraction"], m["desc"]) for m in received if m["type"] == "progress"]
+    assert progress[-1] == (0.6, "second")
+    assert ends(received)[0]["outcome"] == "done"
+
+
 async def test_warning_and_info_are_sent_as_toasts(
     launch: Apps, sockets: Sockets
 ) -> None:

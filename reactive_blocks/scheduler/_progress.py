@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, TypeVar
 
-from reactive_blocks.scheduler._context import report_progress
+from reactive_blocks.scheduler._context import current_run, report_progress
 
 T = TypeVar("T")
 
@@ -35,6 +35,7 @@ class Progress:
     def __init__(self, track_tqdm: bool = False) -> None:
         self.track_tqdm = track_tqdm
         self._last = 0.0
+        self._held: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
     def __call__(
@@ -46,8 +47,10 @@ class Progress:
     ) -> None:
         """Report ``progress``: a fraction in [0, 1], ``(index, length)``, or None.
 
-        The last update of a run and every update that completes a bar are
-        always sent; others at most every 50 ms.
+        Updates leave at most every 50 ms; one that comes sooner is held
+        and sent when the 50 ms are up, unless a newer one replaces it, so
+        the bar always reaches the newest report. An update that completes
+        a bar leaves at once.
         """
         update: dict[str, Any] = {"desc": desc, "unit": unit}
         if isinstance(progress, tuple):
@@ -62,9 +65,28 @@ class Progress:
         now = time.monotonic()
         with self._lock:
             finishing = update["fraction"] is not None and update["fraction"] >= 1
-            if not finishing and now - self._last < MIN_INTERVAL:
+            wait = self._last + MIN_INTERVAL - now
+            if not finishing and wait > 0:
+                if self._held is None:
+                    self._release_later(wait)
+                self._held = update
                 return
             self._last = now
+            self._held = None
+        report_progress(update)
+
+    def _release_later(self, delay: float) -> None:
+        run = current_run.get()
+        if run is not None:
+            # The callbacks inherit this context, so the release finds the run.
+            run.loop.call_soon_threadsafe(run.loop.call_later, delay, self._release)
+
+    def _release(self) -> None:
+        with self._lock:
+            update, self._held = self._held, None
+            if update is None:
+                return  # a newer update already left
+            self._last = time.monotonic()
         report_progress(update)
 
     def tqdm(
