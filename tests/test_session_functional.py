@@ -473,6 +473,29 @@ async def test_malformed_message_gets_an_error_and_the_session_carries_on(
     ]
 
 
+async def test_a_binary_frame_refused_while_decoding_keeps_its_ref(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """An upload naming a part its frame lacks is refused with the upload's ref."""
+    sock, _ = await sockets.open(launch(checked_app()))
+    header = orjson.dumps(
+        {
+            "parts": [[1, "image/png"]],
+            "body": {"type": "set", "id": 1, "value": {"$bin": 1}, "ref": 9},
+        }
+    )
+
+    await sock.send(struct.pack(">I", len(header)) + header + b"x")
+    [error] = await sock.ping()
+
+    assert error == {
+        "type": "error",
+        "code": "bad_message",
+        "message": "no binary part 1 in frame",
+        "ref": 9,
+    }
+
+
 async def test_first_message_other_than_hello_is_refused(
     launch: Apps, sockets: Sockets
 ) -> None:

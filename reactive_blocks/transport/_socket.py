@@ -281,7 +281,12 @@ async def _receive_loop(
             ref = message.get("ref") if isinstance(message, dict) else None
             session.receive(message)
         except ProtocolError as exc:
-            session.protocol_error(exc, ref if ref is not None else exc.ref)
+            if ref is None:
+                # A frame refused while decoding still names its message.
+                ref = exc.ref
+                if ref is None:
+                    ref = peek_ref(msg.data, msg.type == WSMsgType.BINARY)
+            session.protocol_error(exc, ref)
         except Exception:
             log.exception("session %s: failed to handle a message", session.key)
             session.protocol_error(

@@ -170,6 +170,11 @@ class Image(Component):
             with PIL.Image.open(io.BytesIO(value.data)) as image:
                 width, height = image.size
                 image.verify()
+        except PIL.UnidentifiedImageError:
+            raise ValueError(
+                f"{self.name}: the upload is not a readable image (no format the "
+                "server knows)"
+            ) from None
         except Exception as exc:
             raise ValueError(
                 f"{self.name}: the upload is not a readable image ({exc})"
