@@ -9,18 +9,20 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from reactive_blocks.session import Runtime
-from reactive_blocks.transport._auth import Login
+from reactive_blocks.transport._auth import COOKIE, Login
+from reactive_blocks.transport._handshake import SocketRoute, Upgrade
 from reactive_blocks.transport._page import render_page
 from reactive_blocks.transport._rest import add_api_routes
-from reactive_blocks.transport._socket import (
-    CURRENT,
-    SOCKETS,
-    SocketLimits,
-    serve_socket,
-)
+from reactive_blocks.transport._socket import SocketLimits, Tabs, serve_over_aiohttp
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 RUNTIME: Final = web.AppKey("runtime", Runtime)
+
+#: The app's open sockets.
+TABS: Final = web.AppKey("tabs", Tabs)
+
+#: The socket route, served ahead of aiohttp (see ``_handshake``).
+SOCKET_ROUTE: Final = web.AppKey("socket_route", SocketRoute)
 
 
 def build_app(
@@ -43,17 +45,35 @@ def build_app(
         require_login(request)
         return web.Response(text=page, content_type="text/html")
 
+    tabs = Tabs(runtime, limits)
+
     async def socket(request: web.Request) -> web.StreamResponse:
         if login is not None and not login.is_logged_in(request):
             raise web.HTTPUnauthorized(text="log in first")
         if not _origin_allowed(request, strict_cors):
             raise web.HTTPForbidden(text="cross-origin socket refused")
-        return await serve_socket(request, runtime, limits)
+        if request.headers.get("Sec-WebSocket-Version", "13") != "13":
+            # aiohttp would also take the drafts before RFC 6455 (7 and 8).
+            raise web.HTTPUpgradeRequired(
+                text="WebSocket version 13 only",
+                headers={"Sec-WebSocket-Version": "13"},
+            )
+        return await serve_over_aiohttp(request, tabs)
+
+    def admits(upgrade: Upgrade) -> bool:
+        if login is not None and not login.accepts(cookie(upgrade.cookie, COOKIE)):
+            return False
+        return origin_allowed(upgrade.origin, upgrade.host, strict_cors)
 
     app = web.Application(client_max_size=limits.max_message)
     app[RUNTIME] = runtime
-    app[SOCKETS] = set()
-    app[CURRENT] = {}
+    app[TABS] = tabs
+    app[SOCKET_ROUTE] = SocketRoute(
+        path=b"/ws",
+        admits=admits,
+        open=tabs.open_socket,
+        max_message=limits.max_message,
+    )
     app.router.add_get("/", index)
     app.router.add_get("/ws", socket)
     add_api_routes(
@@ -83,14 +103,28 @@ async def _no_favicon(request: web.Request) -> web.Response:
 
 
 def _origin_allowed(request: web.Request, strict: bool) -> bool:
+    return origin_allowed(request.headers.get("Origin"), request.host, strict)
+
+
+def origin_allowed(origin: str | None, host: str | None, strict: bool) -> bool:
     """A browser's socket must come from a page of this server.
 
     Without this check any web site a user visits could open a socket to an
     app on their localhost.
     """
-    origin = request.headers.get("Origin")
     if origin is None:
         return True
     if origin == "null":
         return not strict
-    return urlsplit(origin).netloc == request.host
+    return urlsplit(origin).netloc == host
+
+
+def cookie(header: str | None, name: str) -> str | None:
+    """The value of cookie ``name`` in a ``Cookie`` request header."""
+    if header is None:
+        return None
+    for pair in header.split(";"):
+        key, equals, value = pair.strip().partition("=")
+        if equals and key == name:
+            return value.strip().strip('"')
+    return None

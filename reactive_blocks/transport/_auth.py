@@ -35,7 +35,10 @@ class Login:
         self._tokens: set[str] = set()
 
     def is_logged_in(self, request: web.Request) -> bool:
-        token = request.cookies.get(COOKIE)
+        return self.accepts(request.cookies.get(COOKIE))
+
+    def accepts(self, token: str | None) -> bool:
+        """Whether ``token``, from the login cookie, is one handed out here."""
         return token is not None and token in self._tokens
 
     async def page(self, request: web.Request) -> web.Response:

@@ -16,9 +16,10 @@ from reactive_blocks.declaration import Blocks
 from reactive_blocks.errors import NotSupportedError
 from reactive_blocks.log import transport_logger as log
 from reactive_blocks.session import Runtime
-from reactive_blocks.transport._app import build_app
+from reactive_blocks.transport._app import SOCKET_ROUTE, TABS, build_app
 from reactive_blocks.transport._auth import Login
-from reactive_blocks.transport._socket import SOCKETS, SocketLimits
+from reactive_blocks.transport._handshake import FirstRequest
+from reactive_blocks.transport._socket import SocketLimits
 
 FIRST_PORT: Final = 7860
 PORTS_TRIED: Final = 100
@@ -49,7 +50,7 @@ _NOT_YET: Final[dict[str, Any]] = {
 
 
 class Server:
-    """A running app: an aiohttp server on its own thread and loop."""
+    """A running app: its server on a thread and event loop of its own."""
 
     def __init__(
         self, runtime: Runtime, app: web.Application, sock: socket.socket
@@ -66,6 +67,7 @@ class Server:
         self._ready = threading.Event()
         self._stopped = threading.Event()
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self._thread = threading.Thread(
             target=self._serve, name="reactive_blocks-server", daemon=True
         )
@@ -85,11 +87,17 @@ class Server:
             self._stopped.set()
 
     async def _start(self) -> None:
+        """Serve on the socket: sockets by ``FirstRequest``, HTTP by aiohttp."""
         self._runner = web.AppRunner(
             self._app, handle_signals=False, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        await web.SockSite(self._runner, self._sock).start()
+        http = self._runner.server
+        assert http is not None
+        route = self._app[SOCKET_ROUTE]
+        self._listener = await asyncio.get_running_loop().create_server(
+            lambda: FirstRequest(http, route), sock=self._sock
+        )
 
     def close(self) -> None:
         """Close every socket (each session ends, unload fires), then stop."""
@@ -102,9 +110,9 @@ class Server:
         self._thread.join(timeout=10)
 
     async def _stop(self) -> None:
-        sockets = self._app[SOCKETS]
-        for ws in list(sockets):
-            await ws.close(code=1001, message=b"server shutting down")
+        if self._listener is not None:
+            self._listener.close()
+        await self._app[TABS].close_all()
         await self.runtime.close()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -1,11 +1,18 @@
-"""The WebSocket of one tab: the hello, then messages in, frames out."""
+"""The socket of one tab: the hello, then messages to its session.
+
+A tab's socket is carried by a ``Wire``: our own ``WebSocket`` for the
+sockets opened on a connection of their own (every browser's), or aiohttp's
+for an upgrade on a connection that already served HTTP. Everything above
+the wire (the hello, resumes, limits, handing messages to the session) is
+the same for both.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
 
@@ -17,15 +24,13 @@ from reactive_blocks.protocol import (
     encode_frame,
     peek_ref,
 )
-from reactive_blocks.session import Runtime, Send, Session
+from reactive_blocks.session import Runtime, Session
+from reactive_blocks.transport._websocket import WebSocket
 
 HELLO_TIMEOUT: Final = 10.0
 
-#: Each session's current socket, by session id.
-CURRENT: Final[web.AppKey[dict[str, web.WebSocketResponse]]] = web.AppKey("current")
-
-#: The open sockets of an app, closed one by one when the server stops.
-SOCKETS: Final[web.AppKey[set[web.WebSocketResponse]]] = web.AppKey("sockets")
+CLOSE_GOING_AWAY: Final = 1001
+CLOSE_POLICY: Final = 1008
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,9 @@ class SocketLimits:
             None for no limit below ``max_message``.
         rate: Messages per second a socket may send, sustained.
         burst: Messages a socket may send at once above the rate.
-        heartbeat: Seconds between server pings; a peer silent for longer
-            is taken as gone.
+        heartbeat: Seconds between server pings; a peer that sends
+            nothing, not even the pong, for one and a half of them is taken
+            as gone.
     """
 
     max_message: int = 16 * 1024 * 1024
@@ -50,6 +56,30 @@ class SocketLimits:
     rate: float = 2000.0
     burst: float = 4000.0
     heartbeat: float = 15.0
+
+
+class Wire(Protocol):
+    """What a tab needs from the socket that carries it."""
+
+    @property
+    def close_code(self) -> int | None:
+        """None while open or when lost without a close frame; else its code."""
+
+    @property
+    def too_big(self) -> bool:
+        """Whether the socket closed on a message over the limit."""
+
+    def write(self, data: bytes, binary: bool) -> None:
+        """Send one message now, without waiting."""
+
+    async def send(self, data: bytes, binary: bool) -> None:
+        """Send one message, waiting while the peer is slow to read."""
+
+    def close(self, code: int, reason: bytes) -> None:
+        """Start closing the socket."""
+
+    async def wait_closed(self) -> None:
+        """Return once the connection is gone."""
 
 
 class _RateLimit:
@@ -81,202 +111,112 @@ class _RateLimit:
         return True
 
 
-async def serve_socket(
-    request: web.Request, runtime: Runtime, limits: SocketLimits
-) -> web.WebSocketResponse:
-    """Serve one tab's socket until it closes.
+class Tabs:
+    """The open sockets of one app, and the heartbeat of those we carry.
+
+    Attributes:
+        current: Each session's socket, by session key.
+    """
+
+    def __init__(self, runtime: Runtime, limits: SocketLimits) -> None:
+        self.runtime = runtime
+        self.limits = limits
+        self.current: dict[str, SocketTab] = {}
+        self._open: set[SocketTab] = set()
+        self._endings: set[asyncio.Task[None]] = set()
+        self._sweep: asyncio.TimerHandle | None = None
+        self._sweeps = 0
+
+    def open(self, wire: Wire) -> SocketTab:
+        """Start serving a tab over ``wire``, just opened."""
+        tab = SocketTab(wire, self)
+        self._open.add(tab)
+        if isinstance(wire, WebSocket) and self._sweep is None:
+            self._sweep = asyncio.get_running_loop().call_later(
+                self.limits.heartbeat / 2, self._heartbeat
+            )
+        return tab
+
+    def open_socket(self, socket: WebSocket) -> None:
+        socket.receiver = self.open(socket)
+
+    def closed(self, tab: SocketTab, ending: asyncio.Task[None] | None) -> None:
+        self._open.discard(tab)
+        if ending is not None:
+            self._endings.add(ending)
+            ending.add_done_callback(self._endings.discard)
+
+    def _heartbeat(self) -> None:
+        """Every half heartbeat: note who was heard; every whole one, ping all."""
+        self._sweeps += 1
+        ping = self._sweeps % 2 == 0
+        for tab in list(self._open):
+            if isinstance(tab.wire, WebSocket):
+                tab.wire.heartbeat(ping)
+        self._sweep = asyncio.get_running_loop().call_later(
+            self.limits.heartbeat / 2, self._heartbeat
+        )
+
+    async def close_all(self) -> None:
+        """Close every socket (each session ends, unload fires) and wait."""
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        tabs = list(self._open)
+        for tab in tabs:
+            tab.wire.close(CLOSE_GOING_AWAY, b"server shutting down")
+        await asyncio.gather(*(tab.wire.wait_closed() for tab in tabs))
+        if self._endings:
+            await asyncio.gather(*self._endings, return_exceptions=True)
+
+
+class SocketTab:
+    """One tab's socket: its hello first, then every message to its session.
 
     A close frame from the client ends its session; a connection lost
     without one (no close frame, a failed heartbeat) only detaches it, so
     that the client can resume it over a new socket.
     """
-    ws = web.WebSocketResponse(
-        max_msg_size=limits.max_message,
-        heartbeat=limits.heartbeat,
-        compress=False,
-        decode_text=False,
-    )
-    await ws.prepare(request)
-    hello = await _receive_hello(ws)
-    if hello is None:
-        await ws.close()
-        return ws
 
-    async def send(data: bytes, binary: bool) -> None:
-        await ws.send_frame(data, WSMsgType.BINARY if binary else WSMsgType.TEXT)
+    __slots__ = ("_connection", "_hello_timer", "_rate", "_tabs", "session", "wire")
 
-    session = await _open_or_resume(ws, hello, runtime, send)
-    if session is None:
-        await ws.close()
-        return ws
-
-    connection = session.connection
-    request.app[SOCKETS].add(ws)
-    _supersede(request.app[CURRENT], session.key, ws)
-    try:
-        rate = _RateLimit(limits.rate, limits.burst)
-        await _receive_loop(ws, session, connection, rate, limits.max_file_size)
-    finally:
-        request.app[SOCKETS].discard(ws)
-        if request.app[CURRENT].get(session.key) is ws:
-            del request.app[CURRENT][session.key]
-        await _after_close(ws, session, connection)
-    return ws
-
-
-def _supersede(
-    current: dict[str, web.WebSocketResponse], key: str, ws: web.WebSocketResponse
-) -> None:
-    """Make ``ws`` the session's socket and close the one it replaces.
-
-    The old socket may be half-open (the server has not noticed the drop);
-    closing it now frees what it holds instead of waiting for a heartbeat.
-    """
-    old = current.get(key)
-    current[key] = ws
-    if old is not None and not old.closed:
-        asyncio.get_running_loop().create_task(
-            old.close(
-                code=WSCloseCode.POLICY_VIOLATION, message=b"superseded by a resume"
-            )
+    def __init__(self, wire: Wire, tabs: Tabs) -> None:
+        self.wire = wire
+        self.session: Session | None = None
+        self._tabs = tabs
+        self._connection = 0
+        self._rate: _RateLimit | None = None
+        self._hello_timer: asyncio.TimerHandle | None = (
+            asyncio.get_running_loop().call_later(HELLO_TIMEOUT, self._no_hello)
         )
 
-
-async def _open_or_resume(
-    ws: web.WebSocketResponse, hello: dict[str, Any], runtime: Runtime, send: Send
-) -> Session | None:
-    resume = hello.get("resume")
-    if resume is None:
-        session = runtime.open_session(send)
-        log.debug("session %s opened", session.key)
-        session.start()
-        return session
-
-    received = resume.get("received") if isinstance(resume, dict) else None
-    if not isinstance(received, int) or isinstance(received, bool):
-        await _send_error(
-            ws, "bad_message", "'resume' needs 'token' and an integer 'received'"
-        )
-        return None
-    resumed = runtime.session_for_token(resume.get("token"))
-    if resumed is None:
-        await _send_error(
-            ws,
-            "session_expired",
-            "this session has ended; reload the page to start anew",
-        )
-        return None
-    try:
-        token = resumed.resume(resume["received"])
-    except ValueError as exc:
-        await _send_error(ws, "bad_message", str(exc))
-        return None
-
-    log.debug("session %s resumed from message %s", resumed.key, resume["received"])
-    reply = {
-        "type": "resumed",
-        "session": resumed.key,
-        "resume_token": token,
-        "received": resumed.received,
-    }
-    await ws.send_frame(encode_frame([reply])[0], WSMsgType.TEXT)
-    resumed.attach(send, resume["received"])
-    return resumed
-
-
-async def _after_close(
-    ws: web.WebSocketResponse, session: Session, connection: int
-) -> None:
-    if session.connection != connection:
-        return  # a newer socket has resumed the session meanwhile
-    if _too_big(ws):
-        # The client keeps the message until it is handled and would send it
-        # again on every resume: the session ends and its token with it.
-        log.warning(
-            "session %s: a message above the socket's limit; the session ends",
-            session.key,
-        )
-        await session.close()
-    elif ws.close_code in (None, WSCloseCode.ABNORMAL_CLOSURE):
-        session.detach()
-    else:
-        await session.close()
-
-
-def _too_big(ws: web.WebSocketResponse) -> bool:
-    """Whether the socket closed on a message above ``max_msg_size``.
-
-    aiohttp answers such a message with a close frame of code 1009, but
-    ``close_code`` then reads 1006, as the peer's reply cannot be read after
-    the refused message; the reader's error keeps the 1009.
-    """
-    error = ws.exception()
-    return (
-        isinstance(error, WebSocketError) and error.code == WSCloseCode.MESSAGE_TOO_BIG
-    )
-
-
-async def _receive_hello(ws: web.WebSocketResponse) -> dict[str, Any] | None:
-    try:
-        msg = await ws.receive(timeout=HELLO_TIMEOUT)
-    except asyncio.TimeoutError:
-        await _send_error(ws, "bad_message", "no 'hello' within 10 seconds")
-        return None
-    if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-        return None
-    try:
-        hello = decode_frame(msg.data, msg.type == WSMsgType.BINARY)
-    except ProtocolError as exc:
-        await _send_error(ws, exc.code, str(exc))
-        return None
-
-    if not isinstance(hello, dict) or hello.get("type") != "hello":
-        await _send_error(ws, "bad_message", "the first message must be 'hello'")
-        return None
-    protocol = hello.get("protocol")
-    if isinstance(protocol, bool) or protocol != PROTOCOL_VERSION:
-        await _send_error(
-            ws,
-            "protocol_mismatch",
-            f"server speaks protocol {PROTOCOL_VERSION}, client sent "
-            f"{hello.get('protocol')!r}; reload the page",
-        )
-        return None
-    return hello
-
-
-async def _receive_loop(
-    ws: web.WebSocketResponse,
-    session: Session,
-    connection: int,
-    rate: _RateLimit,
-    max_file_size: int | None,
-) -> None:
-    async for msg in ws:
-        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-            continue
-        if session.connection != connection:
+    def on_message(self, data: bytes, binary: bool) -> None:
+        session = self.session
+        if session is None:
+            if self._hello_timer is not None:
+                self._receive_hello(data, binary)
+            return
+        if session.connection != self._connection:
             # A newer socket resumed the session: a message still arriving here
             # is one the client sends again there, so it must not count twice.
             log.warning("session %s: message on a superseded socket", session.key)
-            await ws.close(
-                code=WSCloseCode.POLICY_VIOLATION,
-                message=b"the session resumed on another socket",
-            )
+            self.wire.close(CLOSE_POLICY, b"the session resumed on another socket")
             return
+
         ref = None
         session.note_received()
         try:
-            if not rate.allow():
+            assert self._rate is not None
+            if not self._rate.allow():
                 # The refusal names the message by its ref, so that a client can
                 # fail the call that waits on it. Finding the ref costs one JSON
                 # parse, never more than handling the message would have cost.
-                ref = peek_ref(msg.data, msg.type == WSMsgType.BINARY)
-                raise ProtocolError("rate_limited", rate.refusal)
+                ref = peek_ref(data, binary)
+                raise ProtocolError("rate_limited", self._rate.refusal)
             # Every uploaded file is a binary part: checked here, whatever
             # message (set, stream, call) carries it.
             message = decode_frame(
-                msg.data, msg.type == WSMsgType.BINARY, max_part=max_file_size
+                data, binary, max_part=self._tabs.limits.max_file_size
             )
             ref = message.get("ref") if isinstance(message, dict) else None
             session.receive(message)
@@ -285,7 +225,7 @@ async def _receive_loop(
                 # A frame refused while decoding still names its message.
                 ref = exc.ref
                 if ref is None:
-                    ref = peek_ref(msg.data, msg.type == WSMsgType.BINARY)
+                    ref = peek_ref(data, binary)
             session.protocol_error(exc, ref)
         except Exception:
             log.exception("session %s: failed to handle a message", session.key)
@@ -293,7 +233,201 @@ async def _receive_loop(
                 ProtocolError("internal", "the server failed on this message"), ref
             )
 
+    def on_close(self) -> None:
+        if self._hello_timer is not None:
+            self._hello_timer.cancel()
+            self._hello_timer = None
+        session = self.session
+        ending = None
+        if session is not None:
+            if self._tabs.current.get(session.key) is self:
+                del self._tabs.current[session.key]
+            ending = self._after_close(session)
+        self._tabs.closed(self, ending)
 
-async def _send_error(ws: web.WebSocketResponse, code: str, message: str) -> None:
-    data, _ = encode_frame([{"type": "error", "code": code, "message": message}])
-    await ws.send_frame(data, WSMsgType.TEXT)
+    def _after_close(self, session: Session) -> asyncio.Task[None] | None:
+        if session.connection != self._connection:
+            return None  # a newer socket has resumed the session meanwhile
+        if self.wire.too_big:
+            # The client keeps the message until it is handled and would send it
+            # again on every resume: the session ends and its token with it.
+            log.warning(
+                "session %s: a message above the socket's limit; the session ends",
+                session.key,
+            )
+        elif self.wire.close_code in (None, WSCloseCode.ABNORMAL_CLOSURE):
+            session.detach()
+            return None
+        return asyncio.get_running_loop().create_task(session.close())
+
+    # -- the hello -----------------------------------------------------------
+
+    def _no_hello(self) -> None:
+        self._hello_timer = None
+        self._refuse("bad_message", "no 'hello' within 10 seconds")
+
+    def _receive_hello(self, data: bytes, binary: bool) -> None:
+        if self._hello_timer is not None:
+            self._hello_timer.cancel()
+            self._hello_timer = None
+        try:
+            hello = decode_frame(data, binary)
+        except ProtocolError as exc:
+            self._refuse(exc.code, str(exc))
+            return
+        if not isinstance(hello, dict) or hello.get("type") != "hello":
+            self._refuse("bad_message", "the first message must be 'hello'")
+            return
+        protocol = hello.get("protocol")
+        if isinstance(protocol, bool) or protocol != PROTOCOL_VERSION:
+            self._refuse(
+                "protocol_mismatch",
+                f"server speaks protocol {PROTOCOL_VERSION}, client sent "
+                f"{hello.get('protocol')!r}; reload the page",
+            )
+            return
+
+        session = self._open_or_resume(hello)
+        if session is None:
+            return
+        self.session = session
+        self._connection = session.connection
+        limits = self._tabs.limits
+        self._rate = _RateLimit(limits.rate, limits.burst)
+        self._supersede(session.key)
+
+    def _supersede(self, key: str) -> None:
+        """Make this the session's socket and close the one it replaces.
+
+        The old socket may be half-open (the server has not noticed the
+        drop); closing it now frees what it holds instead of waiting for a
+        heartbeat.
+        """
+        old = self._tabs.current.get(key)
+        self._tabs.current[key] = self
+        if old is not None and old is not self:
+            old.wire.close(CLOSE_POLICY, b"superseded by a resume")
+
+    def _open_or_resume(self, hello: dict[str, Any]) -> Session | None:
+        runtime = self._tabs.runtime
+        resume = hello.get("resume")
+        if resume is None:
+            session = runtime.open_session(self.wire.send)
+            log.debug("session %s opened", session.key)
+            session.start()
+            return session
+
+        received = resume.get("received") if isinstance(resume, dict) else None
+        if not isinstance(received, int) or isinstance(received, bool):
+            self._refuse(
+                "bad_message", "'resume' needs 'token' and an integer 'received'"
+            )
+            return None
+        resumed = runtime.session_for_token(resume.get("token"))
+        if resumed is None:
+            self._refuse(
+                "session_expired",
+                "this session has ended; reload the page to start anew",
+            )
+            return None
+        try:
+            token = resumed.resume(received)
+        except ValueError as exc:
+            self._refuse("bad_message", str(exc))
+            return None
+
+        log.debug("session %s resumed from message %s", resumed.key, received)
+        reply = {
+            "type": "resumed",
+            "session": resumed.key,
+            "resume_token": token,
+            "received": resumed.received,
+        }
+        self.wire.write(encode_frame([reply])[0], False)
+        resumed.attach(self.wire.send, received)
+        return resumed
+
+    def _refuse(self, code: str, message: str) -> None:
+        """Answer a hello that cannot open a session, then close the socket."""
+        data, _ = encode_frame([{"type": "error", "code": code, "message": message}])
+        try:
+            self.wire.write(data, False)
+        except ConnectionError:
+            return
+        self.wire.close(WSCloseCode.OK, b"")
+
+
+class AiohttpWire:
+    """A socket carried by aiohttp's WebSocket.
+
+    Used for an upgrade that arrives on a keep-alive connection aiohttp
+    already serves (a client that reuses pooled connections, as aiohttp's
+    ClientSession can). It costs the memory and the task wake per message
+    that our own socket saves; it behaves the same.
+    """
+
+    __slots__ = ("_writes", "ws")
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self._writes: set[asyncio.Task[None]] = set()
+
+    @property
+    def close_code(self) -> int | None:
+        return self.ws.close_code
+
+    @property
+    def too_big(self) -> bool:
+        """aiohttp answers such a message with a close frame of code 1009,
+        but ``close_code`` then reads 1006, as the peer's reply cannot be
+        read after the refused message; the reader's error keeps the 1009.
+        """
+        error = self.ws.exception()
+        return (
+            isinstance(error, WebSocketError)
+            and error.code == WSCloseCode.MESSAGE_TOO_BIG
+        )
+
+    def write(self, data: bytes, binary: bool) -> None:
+        if self.ws.closed:
+            raise ConnectionResetError("the socket is closed")
+        self._spawn(self.send(data, binary))
+
+    async def send(self, data: bytes, binary: bool) -> None:
+        await self.ws.send_frame(data, WSMsgType.BINARY if binary else WSMsgType.TEXT)
+
+    def close(self, code: int, reason: bytes) -> None:
+        if not self.ws.closed:
+            self._spawn(self._close(code, reason))
+
+    async def _close(self, code: int, reason: bytes) -> None:
+        await self.ws.close(code=code, message=reason)
+
+    async def wait_closed(self) -> None:
+        while not self.ws.closed:
+            await asyncio.sleep(0.05)
+
+    def _spawn(self, step: Any) -> None:
+        task = asyncio.get_running_loop().create_task(step)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+
+async def serve_over_aiohttp(request: web.Request, tabs: Tabs) -> web.WebSocketResponse:
+    """Serve one tab's socket through aiohttp's WebSocket until it closes."""
+    limits = tabs.limits
+    ws = web.WebSocketResponse(
+        max_msg_size=limits.max_message,
+        heartbeat=limits.heartbeat,
+        compress=False,
+        decode_text=False,
+    )
+    await ws.prepare(request)
+    tab = tabs.open(AiohttpWire(ws))
+    try:
+        async for msg in ws:
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                tab.on_message(msg.data, msg.type == WSMsgType.BINARY)
+    finally:
+        tab.on_close()
+    return ws

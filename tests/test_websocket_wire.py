@@ -1,0 +1,475 @@
+"""The socket at the byte level (RFC 6455): handshakes and frames built by hand.
+
+Each test opens a plain TCP connection to an app served on 127.0.0.1, writes the
+HTTP upgrade and the frames itself, and reads the server's bytes back, so that
+what is checked is the wire, not what a WebSocket library makes of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import os
+import struct
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Final, NamedTuple
+from urllib.parse import urlsplit
+
+import orjson
+import pytest
+
+import reactive_blocks as gr
+from reactive_blocks.protocol import PROTOCOL_VERSION
+
+if TYPE_CHECKING:
+    from tests.conftest import Apps, Message
+
+#: Seconds any single read may take; never spent when the server is right.
+TIMEOUT: Final = 5.0
+GUID: Final = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+MAX_MESSAGE: Final = 16 * 1024 * 1024
+
+CONTINUATION: Final = 0x0
+TEXT: Final = 0x1
+CLOSE: Final = 0x8
+PING: Final = 0x9
+PONG: Final = 0xA
+RSV1: Final = 0b100
+
+HELLO: Final = orjson.dumps({"type": "hello", "protocol": PROTOCOL_VERSION})
+
+
+class Frame(NamedTuple):
+    """A frame as the server sent it (server frames are never masked)."""
+
+    fin: bool
+    opcode: int
+    payload: bytes
+
+    @property
+    def close_code(self) -> int:
+        """The status code of a close frame."""
+        assert self.opcode == CLOSE, f"expected a close frame, got {self!r}"
+        assert len(self.payload) >= 2, f"a close frame without a code: {self!r}"
+        code: int = struct.unpack("!H", self.payload[:2])[0]
+        return code
+
+
+class Head(NamedTuple):
+    """The status and headers (names in lower case) of an HTTP response."""
+
+    status: int
+    headers: dict[str, str]
+
+
+def frame(
+    opcode: int,
+    payload: bytes = b"",
+    *,
+    fin: bool = True,
+    mask: bool = True,
+    rsv: int = 0,
+    length: int | None = None,
+) -> bytes:
+    """A frame's bytes; ``length`` overrides the announced payload length."""
+    announced = len(payload) if length is None else length
+    first = (0x80 if fin else 0) | (rsv << 4) | opcode
+    mask_bit = 0x80 if mask else 0
+    if announced < 126:
+        head = struct.pack("!BB", first, mask_bit | announced)
+    elif announced < 1 << 16:
+        head = struct.pack("!BBH", first, mask_bit | 126, announced)
+    else:
+        head = struct.pack("!BBQ", first, mask_bit | 127, announced)
+    if not mask:
+        return head + payload
+    key = os.urandom(4)
+    stream = (key * (len(payload) // 4 + 1))[: len(payload)]
+    masked = (int.from_bytes(payload, "big") ^ int.from_bytes(stream, "big")).to_bytes(
+        len(payload), "big"
+    )
+    return head + key + masked
+
+
+def text(message: Message) -> bytes:
+    """A masked text frame holding ``message`` as JSON."""
+    return frame(TEXT, orjson.dumps(message))
+
+
+def close_frame(code: int) -> bytes:
+    return frame(CLOSE, struct.pack("!H", code))
+
+
+def accept_for(key: str) -> str:
+    """The ``Sec-WebSocket-Accept`` that answers ``key``."""
+    return base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+
+
+def new_key() -> str:
+    return base64.b64encode(os.urandom(16)).decode()
+
+
+def request(target: str, headers: dict[str, str]) -> bytes:
+    """An HTTP/1.1 GET request head."""
+    lines = [f"GET {target} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def upgrade_headers(host: str, key: str) -> dict[str, str]:
+    """The headers of a correct upgrade to a WebSocket."""
+    return {
+        "Host": host,
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": key,
+        "Sec-WebSocket-Version": "13",
+    }
+
+
+def call(ref: int, value: str) -> Message:
+    return {"type": "call", "api_name": "shout", "inputs": [value], "ref": ref}
+
+
+def shout_app() -> gr.Blocks:
+    """A listener ``shout`` writing its input in capitals."""
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        out = gr.Textbox(label="Out")
+        gr.Button("Shout").click(
+            lambda value: value.upper(),
+            name,
+            out,
+            api_name="shout",
+            trigger_mode="multiple",
+        )
+    return demo
+
+
+class Wire:
+    """One TCP connection to a served app, read and written byte by byte."""
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.host = host
+
+    async def write(self, data: bytes) -> None:
+        self.writer.write(data)
+        await asyncio.wait_for(self.writer.drain(), TIMEOUT)
+
+    async def read(self, size: int) -> bytes:
+        return await asyncio.wait_for(self.reader.readexactly(size), TIMEOUT)
+
+    async def head(self) -> Head:
+        """The head of the next HTTP response."""
+        raw = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        status_line, *lines = raw.decode("latin-1").split("\r\n")[:-2]
+        version, status, *_ = status_line.split(" ", 2)
+        assert version == "HTTP/1.1", status_line
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return Head(int(status), headers)
+
+    async def body(self, head: Head) -> bytes:
+        """The body of the response ``head`` starts, by its Content-Length."""
+        return await self.read(int(head.headers.get("content-length", "0")))
+
+    async def frame(self) -> Frame:
+        """The next frame from the server."""
+        first, second = await self.read(2)
+        assert not second & 0x80, "a server must not mask its frames"
+        length = second & 0x7F
+        if length == 126:
+            (length,) = struct.unpack("!H", await self.read(2))
+        elif length == 127:
+            (length,) = struct.unpack("!Q", await self.read(8))
+        return Frame(bool(first & 0x80), first & 0x0F, await self.read(length))
+
+    async def messages(self) -> list[Message]:
+        """The messages of the next frame, which must be a whole text frame."""
+        got = await self.frame()
+        assert (got.fin, got.opcode) == (True, TEXT), got
+        messages = orjson.loads(got.payload)
+        assert isinstance(messages, list), messages
+        return messages
+
+    async def until(self, done: Callable[[Message], bool]) -> list[Message]:
+        """Every message up to and including the first for which ``done`` holds."""
+        received: list[Message] = []
+        while True:
+            for message in await self.messages():
+                received.append(message)
+                if done(message):
+                    return received
+
+    async def upgrade(self) -> None:
+        """Open a WebSocket on this connection; the server must switch protocols."""
+        key = new_key()
+        await self.write(request("/ws", upgrade_headers(self.host, key)))
+        head = await self.head()
+        assert head.status == 101, head
+        assert head.headers["sec-websocket-accept"] == accept_for(key)
+
+    async def hello(self) -> Message:
+        """Say hello; return the first message of the server's answer."""
+        await self.write(frame(TEXT, HELLO))
+        return (await self.messages())[0]
+
+    async def eof(self) -> bool:
+        """Whether the server closes the connection with nothing more to read."""
+        return await asyncio.wait_for(self.reader.read(), TIMEOUT) == b""
+
+
+@contextlib.asynccontextmanager
+async def connect(url: str) -> AsyncIterator[Wire]:
+    """A TCP connection to the app at ``url``, closed after."""
+    parts = urlsplit(url)
+    assert parts.hostname == "127.0.0.1" and parts.port is not None, url
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(parts.hostname, parts.port), TIMEOUT
+    )
+    try:
+        yield Wire(reader, writer, parts.netloc)
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await asyncio.wait_for(writer.wait_closed(), TIMEOUT)
+
+
+@contextlib.asynccontextmanager
+async def socket_to(url: str) -> AsyncIterator[Wire]:
+    """A WebSocket to the app at ``url`` whose hello was welcomed."""
+    async with connect(url) as wire:
+        await wire.upgrade()
+        assert (await wire.hello())["type"] == "welcome"
+        yield wire
+
+
+async def test_a_correct_upgrade_switches_protocols_and_hello_is_welcomed(
+    launch: Apps,
+) -> None:
+    """101 with the Accept computed from the key; a masked hello gets a welcome."""
+    async with connect(launch(shout_app())) as wire:
+        key = new_key()
+        await wire.write(request("/ws", upgrade_headers(wire.host, key)))
+        head = await wire.head()
+        assert head.status == 101
+        assert head.headers["upgrade"].lower() == "websocket"
+        assert "upgrade" in head.headers["connection"].lower()
+        assert head.headers["sec-websocket-accept"] == accept_for(key)
+
+        welcome = await wire.hello()
+
+    assert welcome["type"] == "welcome"
+    assert welcome["protocol"] == PROTOCOL_VERSION
+
+
+async def test_the_accept_of_the_rfc_sample_key_is_the_rfc_sample_accept(
+    launch: Apps,
+) -> None:
+    """The key of RFC 6455 section 1.3 gets the Accept printed there."""
+    async with connect(launch(shout_app())) as wire:
+        headers = upgrade_headers(wire.host, "dGhlIHNhbXBsZSBub25jZQ==")
+        await wire.write(request("/ws", headers))
+        head = await wire.head()
+
+    assert head.status == 101
+    assert head.headers["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+@pytest.mark.parametrize(
+    ("change", "statuses"),
+    [
+        pytest.param({"Sec-WebSocket-Key": None}, {400}, id="no-key"),
+        pytest.param({"Sec-WebSocket-Version": "12"}, {400, 426}, id="version-12"),
+        pytest.param({"Sec-WebSocket-Version": "8"}, {426}, id="version-8"),
+    ],
+)
+async def test_a_malformed_upgrade_is_refused(
+    launch: Apps, change: dict[str, str | None], statuses: set[int]
+) -> None:
+    """An upgrade without a key, or of another version, gets a 4xx, not 101."""
+    async with connect(launch(shout_app())) as wire:
+        merged = {**upgrade_headers(wire.host, new_key()), **change}
+        headers = {name: value for name, value in merged.items() if value is not None}
+        await wire.write(request("/ws", headers))
+        head = await wire.head()
+
+    assert head.status in statuses
+
+
+async def test_a_cross_origin_upgrade_is_forbidden(launch: Apps) -> None:
+    """An upgrade from a page of another site gets 403."""
+    async with connect(launch(shout_app())) as wire:
+        headers = upgrade_headers(wire.host, new_key())
+        await wire.write(request("/ws", {**headers, "Origin": "http://evil.example"}))
+        head = await wire.head()
+
+    assert head.status == 403
+
+
+async def test_a_fragmented_message_is_one_message_and_pings_between_are_answered(
+    launch: Apps,
+) -> None:
+    """A hello in three fragments is welcomed; a ping between them gets its pong."""
+    async with connect(launch(shout_app())) as wire:
+        await wire.upgrade()
+        first, second, third = HELLO[:5], HELLO[5:12], HELLO[12:]
+
+        await wire.write(frame(TEXT, first, fin=False))
+        await wire.write(frame(PING, b"between fragments"))
+        await wire.write(frame(CONTINUATION, second, fin=False))
+        await wire.write(frame(CONTINUATION, third))
+        frames = [await wire.frame(), await wire.frame()]
+
+    [pong] = [f for f in frames if f.opcode == PONG]
+    [answer] = [f for f in frames if f.opcode == TEXT]
+    assert pong == Frame(True, PONG, b"between fragments")
+    assert answer.fin
+    assert orjson.loads(answer.payload)[0]["type"] == "welcome"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(
+            frame(TEXT, orjson.dumps({"type": "ping", "ref": 1}), mask=False),
+            id="unmasked",
+        ),
+        pytest.param(frame(3, b"x"), id="reserved-opcode"),
+        pytest.param(frame(TEXT, b"{}", rsv=RSV1), id="rsv1"),
+        pytest.param(frame(PING, b"p" * 126), id="long-control"),
+        pytest.param(frame(CONTINUATION, b"{}"), id="orphan-continuation"),
+    ],
+)
+async def test_a_frame_breaking_the_protocol_closes_with_1002(
+    launch: Apps, bad: bytes
+) -> None:
+    """The server answers a frame RFC 6455 forbids with a close frame of code 1002."""
+    async with socket_to(launch(shout_app())) as wire:
+        await wire.write(bad)
+        code = (await wire.frame()).close_code
+
+    assert code == 1002
+
+
+async def test_a_client_close_is_answered_and_the_connection_ends(
+    launch: Apps,
+) -> None:
+    """A close frame with 1000 gets a close frame with 1000, then EOF."""
+    async with socket_to(launch(shout_app())) as wire:
+        await wire.write(close_frame(1000))
+        code = (await wire.frame()).close_code
+        ended = await wire.eof()
+
+    assert code == 1000
+    assert ended
+
+
+async def test_frames_pipelined_behind_the_upgrade_request_are_handled(
+    launch: Apps,
+) -> None:
+    """A hello written with the upgrade request in one write is welcomed."""
+    async with connect(launch(shout_app())) as wire:
+        key = new_key()
+        upgrade = request("/ws", upgrade_headers(wire.host, key))
+        await wire.write(upgrade + frame(TEXT, HELLO) + text(call(1, "ada")))
+        head = await wire.head()
+        welcome = (await wire.messages())[0]
+        received = await wire.until(lambda m: m["type"] == "end")
+
+    assert head.status == 101
+    assert head.headers["sec-websocket-accept"] == accept_for(key)
+    assert welcome["type"] == "welcome"
+    assert (received[-1]["ref"], received[-1]["outputs"]) == (1, ["ADA"])
+
+
+async def test_several_frames_in_one_write_are_each_handled(launch: Apps) -> None:
+    """Three calls written at once each end with their own outputs."""
+    async with socket_to(launch(shout_app())) as wire:
+        names = {1: "ada", 2: "grace", 3: "edsger"}
+        await wire.write(b"".join(text(call(ref, v)) for ref, v in names.items()))
+        ends: dict[int, Message] = {}
+        while len(ends) < len(names):
+            for message in await wire.messages():
+                if message["type"] == "end":
+                    ends[message["ref"]] = message
+
+    assert {ref: end["outputs"] for ref, end in ends.items()} == {
+        ref: [value.upper()] for ref, value in names.items()
+    }
+
+
+async def test_a_frame_dribbled_a_byte_at_a_time_is_handled(launch: Apps) -> None:
+    """A call whose frame arrives one byte per write runs as one message."""
+    async with socket_to(launch(shout_app())) as wire:
+        for byte in text(call(7, "slowly")):
+            await wire.write(bytes([byte]))
+        received = await wire.until(lambda m: m["type"] == "end")
+
+    assert (received[-1]["ref"], received[-1]["outputs"]) == (7, ["SLOWLY"])
+
+
+async def test_a_message_announced_above_the_limit_closes_with_1009(
+    launch: Apps,
+) -> None:
+    """A frame header announcing 16 MiB + 1 bytes gets a close frame with 1009."""
+    async with socket_to(launch(shout_app())) as wire:
+        header = frame(TEXT, b"", length=MAX_MESSAGE + 1)
+        assert header[1] & 0x7F == 127
+        await wire.write(header)
+        code = (await wire.frame()).close_code
+
+    assert code == 1009
+
+
+async def test_a_socket_opens_on_a_connection_that_served_a_request(
+    launch: Apps,
+) -> None:
+    """After a keep-alive GET of the page, an upgrade on the same connection works."""
+    async with connect(launch(shout_app())) as wire:
+        await wire.write(request("/", {"Host": wire.host, "Connection": "keep-alive"}))
+        page = await wire.head()
+        await wire.body(page)
+        await wire.upgrade()
+        welcome = await wire.hello()
+
+    assert page.status == 200
+    assert welcome["type"] == "welcome"
+
+
+async def test_the_page_is_served_over_plain_http(launch: Apps) -> None:
+    """A GET of / answers 200 with the HTML page."""
+    async with connect(launch(shout_app())) as wire:
+        await wire.write(request("/", {"Host": wire.host, "Connection": "close"}))
+        head = await wire.head()
+        body = await wire.body(head)
+
+    assert head.status == 200
+    assert head.headers["content-type"].startswith("text/html")
+    assert body
+
+
+async def test_a_plain_get_of_the_socket_path_is_refused(launch: Apps) -> None:
+    """A GET of /ws without upgrade headers gets a 4xx; the connection ends cleanly.
+
+    Either the server says it closes the connection and does, or the connection
+    serves the next request.
+    """
+    async with connect(launch(shout_app())) as wire:
+        await wire.write(request("/ws", {"Host": wire.host}))
+        refused = await wire.head()
+        await wire.body(refused)
+        if refused.headers.get("connection", "").lower() == "close":
+            assert await wire.eof()
+        else:
+            await wire.write(request("/", {"Host": wire.host, "Connection": "close"}))
+            assert (await wire.head()).status == 200
+
+    assert 400 <= refused.status < 500
