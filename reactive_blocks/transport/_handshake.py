@@ -98,11 +98,7 @@ class FirstRequest(asyncio.Protocol):
             return
         self._open(upgrade, head[end + 4 :])
 
-    def eof_received(self) -> bool:
-        self._hand_over(self._head, eof=True)
-        return True
-
-    def _hand_over(self, data: bytes, eof: bool = False) -> None:
+    def _hand_over(self, data: bytes) -> None:
         transport = self._transport
         if transport is None:
             return
@@ -114,8 +110,6 @@ class FirstRequest(asyncio.Protocol):
         protocol.connection_made(transport)
         if data and isinstance(protocol, asyncio.Protocol):
             protocol.data_received(data)
-        if eof and isinstance(protocol, asyncio.Protocol):
-            protocol.eof_received()
 
     def _open(self, upgrade: Upgrade, tail: bytes) -> None:
         transport = self._transport
