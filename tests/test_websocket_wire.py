@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import reactive_blocks as gr
 from reactive_blocks.protocol import PROTOCOL_VERSION
@@ -473,3 +475,75 @@ async def test_a_plain_get_of_the_socket_path_is_refused(launch: Apps) -> None:
             assert (await wire.head()).status == 200
 
     assert 400 <= refused.status < 500
+
+
+def fragments(payload: bytes, cuts: list[int]) -> bytes:
+    """``payload`` as one text message in fragments ending at ``cuts``."""
+    ends = [*sorted({cut for cut in cuts if 0 < cut < len(payload)}), len(payload)]
+    frames, start = [], 0
+    for index, end in enumerate(ends):
+        opcode = TEXT if index == 0 else CONTINUATION
+        frames.append(frame(opcode, payload[start:end], fin=end == len(payload)))
+        start = end
+    return b"".join(frames)
+
+
+def pad_to(size: int, ref: int) -> bytes:
+    """A ``ping`` message of about ``size`` bytes of JSON."""
+    return orjson.dumps({"type": "ping", "ref": ref, "pad": "x" * size})
+
+
+@given(
+    sizes=st.lists(
+        st.one_of(st.integers(0, 300), st.integers(65_400, 66_000)),
+        min_size=1,
+        max_size=5,
+    ),
+    data=st.data(),
+)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_any_fragmenting_and_any_split_of_the_bytes_gives_the_same_messages(
+    launch: Apps, sizes: list[int], data: st.DataObject
+) -> None:
+    """Messages of every length form, fragmented and cut anywhere, all arrive.
+
+    Each message is a ``ping`` answered by a ``pong`` with its ref, so the
+    answers show that every message arrived whole, once, and in order.
+    """
+    if launch not in SERVED:
+        SERVED[launch] = launch(shout_app())
+    stream = b"".join(
+        fragments(
+            pad_to(size, ref),
+            data.draw(st.lists(st.integers(1, size + 20), max_size=4), label="cuts"),
+        )
+        for ref, size in enumerate(sizes, start=1)
+    )
+    cuts = data.draw(
+        st.lists(st.integers(1, len(stream) - 1), max_size=8), label="split"
+    )
+
+    refs = asyncio.run(
+        _pongs_for(SERVED[launch], stream, sorted(set(cuts)), len(sizes))
+    )
+
+    assert refs == list(range(1, len(sizes) + 1))
+
+
+#: The app each ``launch`` fixture serves for the property test above.
+SERVED: Final[dict[Apps, str]] = {}
+
+
+async def _pongs_for(url: str, stream: bytes, cuts: list[int], count: int) -> list[int]:
+    """Send ``stream`` in writes ending at ``cuts``; the refs of ``count`` pongs."""
+    async with socket_to(url) as wire:
+        start = 0
+        for end in [*cuts, len(stream)]:
+            await wire.write(stream[start:end])
+            start = end
+        pongs = await wire.until(lambda m: m["type"] == "pong" and m["ref"] == count)
+    return [m["ref"] for m in pongs if m["type"] == "pong"]
