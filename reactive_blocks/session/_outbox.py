@@ -76,6 +76,7 @@ class Outbox:
         "_sent",
         "_sent_bytes",
         "_status_since",
+        "_status_timer",
         "_statuses",
         "_tail",
         "_window",
@@ -94,6 +95,7 @@ class Outbox:
         self._window = window
         self._statuses: dict[Any, dict[str, Any]] = {}
         self._status_since = 0.0
+        self._status_timer: asyncio.TimerHandle | None = None
         self._hurry: asyncio.Future[None] | None = None
         self._head: list[dict[str, Any]] = []
         self._tail: list[dict[str, Any]] = []
@@ -116,17 +118,40 @@ class Outbox:
         """
         if ends is not None:
             self._statuses.pop(ends, None)
+            if not self._statuses:
+                self._drop_status_timer()
         (self._tail if self._changes or self._latest else self._head).append(message)
         if self._hurry is not None and not self._hurry.done():
             self._hurry.set_result(None)
         self._wake()
 
     def put_status(self, event: Any, message: dict[str, Any]) -> None:
-        """Queue the newest status of ``event``; it replaces an unsent older one."""
+        """Queue the newest status of ``event``; it replaces an unsent older one.
+
+        With no frame on its way, a timer sends the statuses after
+        STATUS_GAP rather than a writer waiting for them: most events end
+        sooner, withdrawing their status, and then no writer is started
+        for it at all.
+        """
         if not self._statuses:
-            self._status_since = asyncio.get_running_loop().time()
+            loop = asyncio.get_running_loop()
+            self._status_since = loop.time()
+            if self._writer is None and self._status_timer is None:
+                self._status_timer = loop.call_at(
+                    self._status_since + STATUS_GAP, self._status_due
+                )
         self._statuses[event] = message
+        if self._writer is not None:
+            self._wake()
+
+    def _status_due(self) -> None:
+        self._status_timer = None
         self._wake()
+
+    def _drop_status_timer(self) -> None:
+        if self._status_timer is not None:
+            self._status_timer.cancel()
+            self._status_timer = None
 
     def put_latest(self, key: Any, message: dict[str, Any]) -> None:
         """Queue a message that a newer one with the same ``key`` replaces.
@@ -208,6 +233,7 @@ class Outbox:
         if flush:
             self._wake()
         self._closed = True
+        self._drop_status_timer()
         writer = self._writer
         if writer is None:
             return
@@ -221,6 +247,7 @@ class Outbox:
         if self._statuses:
             frame.extend(self._statuses.values())
             self._statuses = {}
+            self._drop_status_timer()
         if self._changes:
             changes = [_encode_change(k, *v) for k, v in self._changes.items()]
             frame.append({"type": "update", "changes": changes})
