@@ -13,7 +13,10 @@ import contextlib
 import hashlib
 import os
 import struct
-from collections.abc import AsyncIterator, Callable
+import threading
+import time
+import tracemalloc
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Final, NamedTuple
 from urllib.parse import urlsplit
 
@@ -171,7 +174,7 @@ class Wire:
         raw = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), TIMEOUT)
         status_line, *lines = raw.decode("latin-1").split("\r\n")[:-2]
         version, status, *_ = status_line.split(" ", 2)
-        assert version == "HTTP/1.1", status_line
+        assert version in ("HTTP/1.0", "HTTP/1.1"), status_line
         headers = {}
         for line in lines:
             name, _, value = line.partition(":")
@@ -475,6 +478,90 @@ async def test_a_plain_get_of_the_socket_path_is_refused(launch: Apps) -> None:
             assert (await wire.head()).status == 200
 
     assert 400 <= refused.status < 500
+
+
+async def test_a_message_in_many_one_byte_fragments_costs_its_size(
+    launch: Apps,
+) -> None:
+    """200,000 fragments of one byte hold about 200 KB and make one message.
+
+    Kept as an object each, they held about 10 MB; a ping between the
+    fragments shows when the server has read them all.
+    """
+    message = pad_to(200_000, 5)
+    stream = fragments(message, list(range(1, len(message))))
+    last = len(stream) - len(frame(CONTINUATION, message[-1:]))
+    async with socket_to(launch(shout_app())) as wire:
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            await wire.write(stream[:last])
+            await wire.write(frame(PING, b"read"))
+            assert await wire.frame() == Frame(True, PONG, b"read")
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        await wire.write(stream[last:])
+        [pong] = await wire.until(lambda m: m["type"] == "pong")
+
+    assert held < 2_000_000
+    assert pong == {"type": "pong", "ref": 5}
+
+
+async def test_a_close_behind_unread_frames_ends_the_session_at_once(
+    launch: Apps,
+) -> None:
+    """A client that stops reading, then says goodbye, gets its unload at once.
+
+    The server's frames to it fill every buffer; the connection is cut
+    rather than closed after them, which would wait until the peer read.
+    """
+    unloaded = threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        go = gr.Button("Go")
+
+        def flood() -> Iterator[str]:
+            for i in range(100_000):
+                yield f"{i:08d}" * 20_000
+
+        go.click(flood, None, out, api_name="flood")
+        demo.unload(unloaded.set)
+
+    async with socket_to(launch(demo)) as wire:
+        await wire.write(text({"type": "call", "api_name": "flood", "inputs": []}))
+        await asyncio.sleep(1.0)
+        await wire.write(close_frame(1000))
+        closed = time.monotonic()
+        assert await asyncio.to_thread(unloaded.wait, TIMEOUT)
+
+    assert time.monotonic() - closed < 2.0
+
+
+async def test_a_head_with_bare_line_feeds_is_refused(launch: Apps) -> None:
+    """An upgrade head ending lines with LF alone gets aiohttp's 400 at once."""
+    async with connect(launch(shout_app())) as wire:
+        lines = request("/ws", upgrade_headers(wire.host, new_key()))
+        await wire.write(lines.replace(b"\r\n", b"\n"))
+        head = await wire.head()
+
+    assert head.status == 400
+
+
+async def test_a_bad_answer_to_the_servers_close_still_ends_the_connection(
+    launch: Apps,
+) -> None:
+    """The peer's reply to the server's close ends the connection, valid or not."""
+    async with socket_to(launch(shout_app())) as wire:
+        await wire.write(frame(TEXT, b"{}", mask=False))
+        code = (await wire.frame()).close_code
+        await wire.write(frame(CLOSE, b"\x03"))
+        answered = time.monotonic()
+        ended = await wire.eof()
+
+    assert code == 1002
+    assert ended
+    assert time.monotonic() - answered < 2.0
 
 
 def fragments(payload: bytes, cuts: list[int]) -> bytes:

@@ -83,7 +83,7 @@ class FirstRequest(asyncio.Protocol):
 
         end = head.find(b"\r\n\r\n")
         if end < 0:
-            if len(head) > MAX_HEAD:
+            if len(head) > MAX_HEAD or b"\n\n" in head:  # bare LFs: aiohttp's 400
                 self._hand_over(head)
             else:
                 self._head = head

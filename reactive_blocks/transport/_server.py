@@ -179,9 +179,9 @@ def launch(
     Two options are reactive_blocks' own: ``reconnect_grace`` (seconds a
     session whose connection was lost without a close frame waits for its
     client to resume it; 0 ends it at once) and ``heartbeat`` (seconds
-    between the server's pings; a peer that misses one for half as long
-    again is taken as gone, and the pings keep proxies with idle timeouts
-    from closing a quiet socket).
+    between the server's pings; a peer from which nothing, not even a
+    pong, arrives for 1 to 1.5 heartbeats is taken as gone, and the pings
+    keep proxies with idle timeouts from closing a quiet socket).
 
     Returns:
         The aiohttp application, the local URL, and None for the share URL.

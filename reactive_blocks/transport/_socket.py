@@ -47,8 +47,8 @@ class SocketLimits:
         rate: Messages per second a socket may send, sustained.
         burst: Messages a socket may send at once above the rate.
         heartbeat: Seconds between server pings; a peer that sends
-            nothing, not even the pong, for one and a half of them is taken
-            as gone.
+            nothing, not even the pong, for 1 to 1.5 of them is taken as
+            gone.
     """
 
     max_message: int = 16 * 1024 * 1024

@@ -47,8 +47,9 @@ CLOSE_TIMEOUT: Final = 5.0
 #: copy is cheaper than a second write call for small frames.
 _JOIN_BELOW: Final = 16 * 1024
 
-#: Sweeps of the heartbeat with nothing heard after which a peer is gone.
-_SILENT_SWEEPS: Final = 3
+#: Sweeps of the heartbeat (every half heartbeat) with nothing heard after
+#: which a peer is gone: it was silent for 1 to 1.5 heartbeats.
+_SILENT_SWEEPS: Final = 2
 
 
 class Receiver(Protocol):
@@ -81,7 +82,6 @@ class WebSocket(asyncio.Protocol):
         "_max_message",
         "_parts",
         "_parts_binary",
-        "_parts_size",
         "_paused",
         "_silent",
         "_skip",
@@ -102,9 +102,10 @@ class WebSocket(asyncio.Protocol):
         self._max_message = max_message
         self._buffer: bytearray | None = None
         self._skip = 0
-        self._parts: list[bytes] | None = None
+        # A fragmented message so far: one buffer, so that a message in many
+        # tiny fragments costs its size, not an object per fragment.
+        self._parts: bytearray | None = None
         self._parts_binary = False
-        self._parts_size = 0
         self._closing = False
         self._close_timer: asyncio.TimerHandle | None = None
         self._paused = False
@@ -210,7 +211,7 @@ class WebSocket(asyncio.Protocol):
             return None  # skipped unread
         if (opcode == OP_CONTINUATION) == (self._parts is None):
             return CLOSE_PROTOCOL_ERROR, "a fragment out of order"
-        if length + self._parts_size > self._max_message:
+        if length + (len(self._parts) if self._parts else 0) > self._max_message:
             return CLOSE_TOO_BIG, f"a message over {self._max_message} bytes"
         return None
 
@@ -219,17 +220,14 @@ class WebSocket(asyncio.Protocol):
             if fin:
                 self._deliver(payload, opcode == OP_BINARY)
             else:
-                self._parts = [payload]
+                self._parts = bytearray(payload)
                 self._parts_binary = opcode == OP_BINARY
-                self._parts_size = len(payload)
         elif opcode == OP_CONTINUATION:
             assert self._parts is not None
-            self._parts.append(payload)
-            self._parts_size += len(payload)
+            self._parts += payload
             if fin:
-                message = b"".join(self._parts)
+                message = bytes(self._parts)
                 self._parts = None
-                self._parts_size = 0
                 self._deliver(message, self._parts_binary)
         elif opcode == OP_PING:
             self._write_frame(OP_PONG, payload)
@@ -242,6 +240,9 @@ class WebSocket(asyncio.Protocol):
 
     def _close_received(self, payload: bytes) -> None:
         """The peer's close frame: answer it (unless it answers ours), then hang up."""
+        if self._closing:
+            self._hang_up()  # the answer to ours, whatever it says
+            return
         code = CLOSE_NO_STATUS
         if len(payload) == 1:
             self._fail(CLOSE_PROTOCOL_ERROR, "a close frame with a one-byte code")
@@ -257,11 +258,10 @@ class WebSocket(asyncio.Protocol):
                 self._fail(CLOSE_BAD_DATA, "a close reason that is not UTF-8")
                 return
 
-        if not self._closing:
-            self.close_code = code
-            self._closing = True
-            echo = CLOSE_NORMAL if code == CLOSE_NO_STATUS else code
-            self._write_frame(OP_CLOSE, echo.to_bytes(2, "big"))
+        self.close_code = code
+        self._closing = True
+        echo = CLOSE_NORMAL if code == CLOSE_NO_STATUS else code
+        self._write_frame(OP_CLOSE, echo.to_bytes(2, "big"))
         self._hang_up()
 
     def _fail(self, code: int, reason: str) -> None:
@@ -347,8 +347,19 @@ class WebSocket(asyncio.Protocol):
             self.transport.abort()
 
     def _hang_up(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
+        """End the connection once the closing handshake is done.
+
+        Frames still queued for a peer that has said goodbye would never be
+        read: with any left, the connection is cut rather than closed after
+        them, which could wait as long as the peer leaves them unread.
+        """
+        transport = self.transport
+        if transport is None:
+            return
+        if transport.get_write_buffer_size():
+            transport.abort()
+        else:
+            transport.close()
 
     def heartbeat(self, ping: bool) -> None:
         """One sweep of the server's heartbeat: ping, or cut a silent peer.
