@@ -147,15 +147,21 @@ class Tabs:
             ending.add_done_callback(self._endings.discard)
 
     def _heartbeat(self) -> None:
-        """Every half heartbeat: note who was heard; every whole one, ping all."""
+        """Every half heartbeat: note who was heard; every whole one, ping all.
+
+        It stops when no socket of ours is open, so that an idle server
+        wakes for nothing; the next socket starts it again.
+        """
         self._sweeps += 1
         ping = self._sweeps % 2 == 0
-        for tab in list(self._open):
-            if isinstance(tab.wire, WebSocket):
-                tab.wire.heartbeat(ping)
-        self._sweep = asyncio.get_running_loop().call_later(
-            self.limits.heartbeat / 2, self._heartbeat
-        )
+        sockets = [tab.wire for tab in self._open if isinstance(tab.wire, WebSocket)]
+        for socket in sockets:
+            socket.heartbeat(ping)
+        self._sweep = None
+        if sockets:
+            self._sweep = asyncio.get_running_loop().call_later(
+                self.limits.heartbeat / 2, self._heartbeat
+            )
 
     async def close_all(self) -> None:
         """Close every socket (each session ends, unload fires) and wait."""
@@ -366,10 +372,11 @@ class AiohttpWire:
     that our own socket saves; it behaves the same.
     """
 
-    __slots__ = ("_writes", "ws")
+    __slots__ = ("_writes", "ended", "ws")
 
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
+        self.ended = asyncio.Event()
         self._writes: set[asyncio.Task[None]] = set()
 
     @property
@@ -404,8 +411,7 @@ class AiohttpWire:
         await self.ws.close(code=code, message=reason)
 
     async def wait_closed(self) -> None:
-        while not self.ws.closed:
-            await asyncio.sleep(0.05)
+        await self.ended.wait()
 
     def _spawn(self, step: Any) -> None:
         task = asyncio.get_running_loop().create_task(step)
@@ -423,11 +429,13 @@ async def serve_over_aiohttp(request: web.Request, tabs: Tabs) -> web.WebSocketR
         decode_text=False,
     )
     await ws.prepare(request)
-    tab = tabs.open(AiohttpWire(ws))
+    wire = AiohttpWire(ws)
+    tab = tabs.open(wire)
     try:
         async for msg in ws:
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 tab.on_message(msg.data, msg.type == WSMsgType.BINARY)
     finally:
         tab.on_close()
+        wire.ended.set()
     return ws
