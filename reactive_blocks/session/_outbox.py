@@ -24,8 +24,11 @@ Send = Callable[[bytes, bool], Awaitable[None]]
 #: The shortest gap between two frames that carry only changes.
 FRAME_GAP: Final = 0.01
 
-#: How long an event's status waits for company before leaving alone.
-STATUS_GAP: Final = 0.01
+#: How long an event's status waits for company before leaving alone. An
+#: answer within 0.1 s reads as instant, needing no sign of work: a quicker
+#: event sends no status at all. Under load, when events take longer than a
+#: shorter gap, a status frame per event would add to the load.
+STATUS_GAP: Final = 0.1
 
 #: The sent frames of every outbox that has kept none: an empty deque costs
 #: 624 bytes, a third of a session's own memory while idle.
@@ -58,11 +61,14 @@ class Outbox:
             None starts the outbox detached.
         keep_sent: Whether to keep sent frames until acknowledged.
         window: Bytes sent but not yet acknowledged before sending pauses.
+        before_frame: Called as each frame is composed, to put messages
+            that may ride along in it.
     """
 
     # Slots keep an idle session small: thousands of them stay open at once.
     __slots__ = (
         "_acked",
+        "_before_frame",
         "_changes",
         "_closed",
         "_head",
@@ -89,8 +95,10 @@ class Outbox:
         *,
         keep_sent: bool = False,
         window: int = 8 * 1024 * 1024,
+        before_frame: Callable[[], None] | None = None,
     ) -> None:
         self._send = send
+        self._before_frame = before_frame
         self._keep_sent = keep_sent
         self._window = window
         self._statuses: dict[Any, dict[str, Any]] = {}
@@ -243,6 +251,8 @@ class Outbox:
             await writer
 
     def _take(self) -> list[dict[str, Any]]:
+        if self._before_frame is not None:
+            self._before_frame()
         frame = self._head
         if self._statuses:
             frame.extend(self._statuses.values())

@@ -86,7 +86,11 @@ class Session:
         self.key = key
         self.runtime = runtime
         self.state: State = "open"
-        self.outbox = Outbox(send, keep_sent=runtime.reconnect_grace > 0)
+        self.outbox = Outbox(
+            send,
+            keep_sent=runtime.reconnect_grace > 0,
+            before_frame=self._confirm_if_due,
+        )
         self.resume_token = runtime.mint_token(self)
         self.connection = 0
         self._grace: asyncio.TimerHandle | None = None
@@ -269,6 +273,19 @@ class Session:
         if self._confirming is None:
             loop = asyncio.get_running_loop()
             self._confirming = loop.call_later(CONFIRM_DELAY, self._confirm)
+
+    def _confirm_if_due(self) -> None:
+        """Let an ``ack`` due within half its delay ride in the frame leaving now.
+
+        With many sessions each sending a few messages a second, most acks
+        left in frames of their own, one for every two or three events with
+        500 sessions in the throughput benchmark.
+        """
+        confirming = self._confirming
+        if confirming is not None:
+            due = confirming.when() - asyncio.get_running_loop().time()
+            if due <= CONFIRM_DELAY / 2:
+                self._confirm()
 
     def _confirm(self) -> None:
         if self._confirming is not None:
