@@ -16,6 +16,7 @@ from waiting import wait_event, wait_until
 
 import reactive_blocks as gr
 from reactive_blocks.protocol import apply_edits
+from reactive_blocks.session import _outbox
 
 if TYPE_CHECKING:
     from tests.conftest import Apps, Message, RawSocket, Sockets
@@ -1174,3 +1175,35 @@ def test_status_update_rate_sets_how_often_positions_are_pushed(launch: Apps) ->
         ValueError, match="status_update_rate must be 'auto' or a positive"
     ):
         gr.Blocks().queue(status_update_rate=-1)
+
+
+async def test_a_held_status_never_holds_a_yield_back(
+    launch: Apps, sockets: Sockets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generator's first yield leaves at once, with its run's status.
+
+    The status gap is stretched far past the test's timeout, so a yield
+    waiting behind the status would never arrive.
+    """
+    monkeypatch.setattr(_outbox, "STATUS_GAP", 3600.0)
+    release = threading.Event()
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Run")
+
+        def slow_after_first() -> Iterator[str]:
+            yield "first"
+            release.wait(TIMEOUT)
+            yield "second"
+
+        run.click(slow_after_first, None, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    first = await until(sock, lambda m: m["type"] == "update")
+    release.set()
+    rest = await until(sock, ended(1))
+
+    assert stages(first, 1) == [("running", None)]
+    assert mirror({out.id: ""}, first) == {out.id: "first"}
+    assert mirror({out.id: ""}, first + rest) == {out.id: "second"}

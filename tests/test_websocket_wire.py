@@ -538,11 +538,24 @@ async def test_a_close_behind_unread_frames_ends_the_session_at_once(
     assert time.monotonic() - closed < 2.0
 
 
-async def test_a_head_with_bare_line_feeds_is_refused(launch: Apps) -> None:
-    """An upgrade head ending lines with LF alone gets aiohttp's 400 at once."""
+@pytest.mark.parametrize(
+    "line_ends",
+    [
+        pytest.param(lambda head: head.replace(b"\r\n", b"\n"), id="bare-lf"),
+        pytest.param(
+            lambda head: head[:-4].replace(b"\r\n", b"\n") + b"\n\r\n",
+            id="lf-then-crlf",
+        ),
+        pytest.param(lambda head: head.replace(b"\r\n", b"\r"), id="bare-cr"),
+    ],
+)
+async def test_a_head_with_stray_line_ends_is_refused(
+    launch: Apps, line_ends: Callable[[bytes], bytes]
+) -> None:
+    """An upgrade head whose lines do not end in CRLF gets aiohttp's 400 at once."""
     async with connect(launch(shout_app())) as wire:
         lines = request("/ws", upgrade_headers(wire.host, new_key()))
-        await wire.write(lines.replace(b"\r\n", b"\n"))
+        await wire.write(line_ends(lines))
         head = await wire.head()
 
     assert head.status == 400

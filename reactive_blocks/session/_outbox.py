@@ -152,6 +152,11 @@ class Outbox:
         if self._writer is not None:
             self._wake()
 
+    def _shorten_wait(self) -> None:
+        """The first change or progress ends a wait held for statuses alone."""
+        if self._hurry is not None and not self._hurry.done():
+            self._hurry.set_result(None)
+
     def _status_due(self) -> None:
         self._status_timer = None
         self._wake()
@@ -166,6 +171,8 @@ class Outbox:
 
         Progress reports use it: a slow client gets the newest only.
         """
+        if not (self._latest or self._changes):
+            self._shorten_wait()
         self._latest[key] = message
         self._wake()
 
@@ -180,6 +187,8 @@ class Outbox:
         key = (block_id, prop)
         pending = self._changes.get(key)
         if pending is None:
+            if not (self._changes or self._latest):
+                self._shorten_wait()
             self._changes[key] = [previous, value]
         else:
             pending[1] = value
@@ -299,30 +308,31 @@ class Outbox:
     async def _coalesce(self) -> None:
         """Hold a frame of changes and statuses only, so that it has company.
 
-        Frames of nothing but changes leave at most every FRAME_GAP seconds,
-        and statuses wait STATUS_GAP from the first; a frame with any other
+        Frames of nothing but changes leave at most every FRAME_GAP seconds.
+        Statuses alone wait STATUS_GAP from the first, but never hold output
+        back: with changes they leave together after FRAME_GAP at most, and
+        the first change ends a wait for statuses. A frame with any other
         message (a terminal message, an error) leaves at once, and such a
         message put during the wait ends it. A frame per yield cost 12x the
         token bytes in the streaming benchmark; sharing frames brings it
         under 2x.
         """
-        if self._head or self._tail:
-            return
         loop = asyncio.get_running_loop()
-        until = self._last_sent + FRAME_GAP
-        if self._statuses:
-            until = max(until, self._status_since + STATUS_GAP)
-        wait = until - loop.time()
-        if wait <= 0:
-            return
+        while not (self._head or self._tail):
+            until = self._last_sent + FRAME_GAP
+            if not (self._changes or self._latest):
+                until = max(until, self._status_since + STATUS_GAP)
+            wait = until - loop.time()
+            if wait <= 0:
+                return
 
-        self._hurry = hurry = loop.create_future()
-        timer = loop.call_later(wait, _settle, hurry)
-        try:
-            await hurry
-        finally:
-            timer.cancel()
-            self._hurry = None
+            self._hurry = hurry = loop.create_future()
+            timer = loop.call_later(wait, _settle, hurry)
+            try:
+                await hurry
+            finally:
+                timer.cancel()
+                self._hurry = None
 
     async def _resend(self, send: Send) -> None:
         for sent in list(self._sent):

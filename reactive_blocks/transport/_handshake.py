@@ -81,9 +81,12 @@ class FirstRequest(asyncio.Protocol):
             self._hand_over(head)
             return
 
+        if _stray_line_ends(head):
+            self._hand_over(head)  # aiohttp answers 400, or takes it
+            return
         end = head.find(b"\r\n\r\n")
         if end < 0:
-            if len(head) > MAX_HEAD or b"\n\n" in head:  # bare LFs: aiohttp's 400
+            if len(head) > MAX_HEAD:
                 self._hand_over(head)
             else:
                 self._head = head
@@ -187,6 +190,17 @@ def parse_upgrade(head: bytes) -> Upgrade | None:
 def accept_key(key: bytes) -> bytes:
     """The ``Sec-WebSocket-Accept`` answer to a client's key (RFC 6455, 4.2.2)."""
     return base64.b64encode(hashlib.sha1(key + _ACCEPT_GUID).digest())
+
+
+def _stray_line_ends(head: bytes) -> bool:
+    """Whether a head has a CR or LF that is not part of a CRLF.
+
+    Such a head may be complete without ever holding CRLFCRLF; a CR at the
+    very end may still be followed by its LF.
+    """
+    body = head[:-1] if head.endswith(b"\r") else head
+    pairs = body.count(b"\r\n")
+    return body.count(b"\r") != pairs or body.count(b"\n") != pairs
 
 
 def _tokens(value: bytes | None) -> list[bytes]:
