@@ -142,6 +142,9 @@ class Tabs:
 
     def closed(self, tab: SocketTab, ending: asyncio.Task[None] | None) -> None:
         self._open.discard(tab)
+        if not self._open and self._sweep is not None:
+            self._sweep.cancel()  # the last socket: hold nothing while idle
+            self._sweep = None
         if ending is not None:
             self._endings.add(ending)
             ending.add_done_callback(self._endings.discard)
