@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 import reactive_blocks as gr
 from reactive_blocks.protocol import PROTOCOL_VERSION
+from reactive_blocks.transport import _handshake
 
 if TYPE_CHECKING:
     from tests.conftest import Apps, Message
@@ -559,6 +560,24 @@ async def test_a_head_with_stray_line_ends_is_refused(
         head = await wire.head()
 
     assert head.status == 400
+
+
+@pytest.mark.parametrize(
+    "sent", [b"", b"GET /ws HTTP/1.1\r\nHost: x\r\n"], ids=["nothing", "half-a-head"]
+)
+async def test_a_connection_without_a_whole_head_in_time_is_closed(
+    launch: Apps, monkeypatch: pytest.MonkeyPatch, sent: bytes
+) -> None:
+    """A connection that sends no whole request head in time is closed, not held."""
+    monkeypatch.setattr(_handshake, "HEAD_TIMEOUT", 0.3)
+    async with connect(launch(shout_app())) as wire:
+        if sent:
+            await wire.write(sent)
+        opened = time.monotonic()
+        ended = await wire.eof()
+
+    assert ended
+    assert 0.2 < time.monotonic() - opened < TIMEOUT
 
 
 async def test_a_bad_answer_to_the_servers_close_still_ends_the_connection(

@@ -24,6 +24,9 @@ from reactive_blocks.transport._websocket import WebSocket
 #: Longest request head held while deciding; a longer one goes to aiohttp.
 MAX_HEAD: Final = 16 * 1024
 
+#: Seconds a new connection has to send a whole first request head.
+HEAD_TIMEOUT: Final = 10.0
+
 _ACCEPT_GUID: Final = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
@@ -59,7 +62,7 @@ class SocketRoute:
 class FirstRequest(asyncio.Protocol):
     """Reads a connection's first request far enough to say who serves it."""
 
-    __slots__ = ("_head", "_http", "_prefix", "_route", "_transport")
+    __slots__ = ("_head", "_http", "_prefix", "_route", "_timer", "_transport")
 
     def __init__(
         self, http: Callable[[], asyncio.BaseProtocol], route: SocketRoute
@@ -69,10 +72,29 @@ class FirstRequest(asyncio.Protocol):
         self._prefix = b"GET " + route.path
         self._head = b""
         self._transport: asyncio.Transport | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports do not derive from asyncio's classes.
         self._transport = cast(asyncio.Transport, transport)
+        self._timer = asyncio.get_running_loop().call_later(
+            HEAD_TIMEOUT, self._too_slow
+        )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._decided()
+
+    def _too_slow(self) -> None:
+        """A connection that sends no whole head in time is closed, not held."""
+        self._timer = None
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    def _decided(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def data_received(self, data: bytes) -> None:
         head = self._head + data if self._head else data
@@ -107,6 +129,7 @@ class FirstRequest(asyncio.Protocol):
             return
         self._transport = None
         self._head = b""
+        self._decided()
 
         protocol = self._http()
         transport.set_protocol(protocol)
@@ -119,6 +142,7 @@ class FirstRequest(asyncio.Protocol):
         assert transport is not None
         self._transport = None
         self._head = b""
+        self._decided()
 
         transport.write(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
