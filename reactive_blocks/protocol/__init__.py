@@ -7,6 +7,7 @@ from reactive_blocks.protocol._codec import (
     PROTOCOL_VERSION,
     decode_frame,
     encode_frame,
+    is_json_int,
     peek_ref,
     too_large_text,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "diff_values",
     "encode_frame",
     "equal_values",
+    "is_json_int",
     "peek_ref",
     "too_large_text",
 ]

@@ -8,7 +8,7 @@ header is ``{"parts": [[size, mime], ...], "body": ...}``; inside the body a
 from __future__ import annotations
 
 import struct
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import orjson
 
@@ -139,8 +139,13 @@ def _cut_parts(entries: list[Any], payload: memoryview) -> list[Blob]:
     return parts
 
 
+def is_json_int(value: Any) -> TypeGuard[int]:
+    """An integer as JSON carries it: ``true`` is not 1, as Python would have it."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return is_json_int(value) and value >= 0
 
 
 def _check_part_sizes(header: dict[str, Any], max_part: int) -> None:

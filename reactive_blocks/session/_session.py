@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from reactive_blocks.declaration import Component, Listener
 from reactive_blocks.errors import Error, ProtocolError
 from reactive_blocks.log import session_logger as log
-from reactive_blocks.protocol import PROTOCOL_VERSION, equal_values
+from reactive_blocks.protocol import PROTOCOL_VERSION, equal_values, is_json_int
 from reactive_blocks.scheduler import (
     FROM_SESSION,
     Event,
@@ -303,7 +303,7 @@ class Session:
         """
         received = message.get("received")
         sent = self.outbox.messages_sent
-        if not _is_id(received) or not 0 <= received <= sent:
+        if not is_json_int(received) or not 0 <= received <= sent:
             raise ProtocolError(
                 "bad_message",
                 f"'ack' needs 'received', the count of server messages applied: a "
@@ -341,7 +341,7 @@ class Session:
     def _receive_trigger(self, message: dict[str, Any], ref: Any) -> None:
         block_id = message.get("id")
         event = message.get("event")
-        if not _is_id(block_id):
+        if not is_json_int(block_id):
             raise ProtocolError("bad_message", "'trigger' needs an integer 'id'")
         if not isinstance(event, str):
             raise ProtocolError("bad_message", "'trigger' needs a string 'event'")
@@ -363,7 +363,7 @@ class Session:
             )
 
         skip = message.get("skip", [])
-        if not isinstance(skip, list) or not all(_is_id(i) for i in skip):
+        if not isinstance(skip, list) or not all(is_json_int(i) for i in skip):
             raise ProtocolError("bad_message", "'skip' must be a list of listener ids")
         for listener in fired:
             if listener.id not in skip:
@@ -420,7 +420,7 @@ class Session:
                 )
             return listener
         listener_id = message.get("listener")
-        if not _is_id(listener_id):
+        if not is_json_int(listener_id):
             raise ProtocolError(
                 "bad_message",
                 f"'call' needs a string 'api_name' or an integer 'listener', "
@@ -435,7 +435,7 @@ class Session:
 
     def _component(self, message: dict[str, Any]) -> Component:
         block_id = message.get("id")
-        if not _is_id(block_id):
+        if not is_json_int(block_id):
             raise ProtocolError(
                 "bad_message", f"'{message.get('type')}' needs an integer 'id'"
             )
@@ -666,11 +666,6 @@ class Session:
 def _log_callback_error(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("a State delete_callback raised", exc_info=task.exception())
-
-
-def _is_id(value: Any) -> TypeGuard[int]:
-    """An integer as JSON carries it: ``true`` is not listener 1."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from reactive_blocks.declaration import Component, Listener
 from reactive_blocks.errors import ProtocolError
 from reactive_blocks.log import session_logger as log
+from reactive_blocks.protocol import is_json_int
 from reactive_blocks.scheduler import Event
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class Streams:
     def _stream_of(self, message: dict[str, Any]) -> _Stream:
         kind = message["type"]
         block_id = message.get("id")
-        if not isinstance(block_id, int) or isinstance(block_id, bool):
+        if not is_json_int(block_id):
             raise ProtocolError("bad_message", f"'{kind}' needs an integer 'id'")
         stream = self._streams.get(block_id)
         if stream is not None:

@@ -22,6 +22,7 @@ from reactive_blocks.protocol import (
     PROTOCOL_VERSION,
     decode_frame,
     encode_frame,
+    is_json_int,
     peek_ref,
 )
 from reactive_blocks.session import Runtime, Session
@@ -327,7 +328,7 @@ class SocketTab:
             return session
 
         received = resume.get("received") if isinstance(resume, dict) else None
-        if not isinstance(received, int) or isinstance(received, bool):
+        if not is_json_int(received):
             self._refuse(
                 "bad_message", "'resume' needs 'token' and an integer 'received'"
             )
