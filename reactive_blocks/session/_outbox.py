@@ -129,8 +129,7 @@ class Outbox:
             if not self._statuses:
                 self._drop_status_timer()
         (self._tail if self._changes or self._latest else self._head).append(message)
-        if self._hurry is not None and not self._hurry.done():
-            self._hurry.set_result(None)
+        self._end_wait()
         self._wake()
 
     def put_status(self, event: Any, message: dict[str, Any]) -> None:
@@ -152,8 +151,12 @@ class Outbox:
         if self._writer is not None:
             self._wake()
 
-    def _shorten_wait(self) -> None:
-        """The first change or progress ends a wait held for statuses alone."""
+    def _end_wait(self) -> None:
+        """End the writer's wait for company: the frame leaves, or waits less.
+
+        Any other message ends it; the first change or progress ends a
+        wait held for statuses alone (see ``_coalesce``).
+        """
         if self._hurry is not None and not self._hurry.done():
             self._hurry.set_result(None)
 
@@ -172,7 +175,7 @@ class Outbox:
         Progress reports use it: a slow client gets the newest only.
         """
         if not (self._latest or self._changes):
-            self._shorten_wait()
+            self._end_wait()
         self._latest[key] = message
         self._wake()
 
@@ -188,7 +191,7 @@ class Outbox:
         pending = self._changes.get(key)
         if pending is None:
             if not (self._changes or self._latest):
-                self._shorten_wait()
+                self._end_wait()
             self._changes[key] = [previous, value]
         else:
             pending[1] = value
