@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Final
@@ -20,7 +19,12 @@ import websockets
 
 from reactive_blocks.errors import ProtocolError, SessionExpired
 from reactive_blocks.log import client_logger as log
-from reactive_blocks.protocol import PROTOCOL_VERSION, decode_frame, encode_frame
+from reactive_blocks.protocol import (
+    PROTOCOL_VERSION,
+    TokenBucket,
+    decode_frame,
+    encode_frame,
+)
 
 __all__ = ["Connection", "SessionExpired"]
 
@@ -246,24 +250,13 @@ class _Pace:
     """
 
     def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = burst
-        self.last = time.monotonic()
+        self._bucket = TokenBucket(rate, burst)
         self._turn = asyncio.Lock()
 
     async def wait(self) -> None:
         async with self._turn:
-            self._refill()
-            if self.tokens < 1:
-                # A late wake-up is not lost: the next refill counts it.
-                await asyncio.sleep((1 - self.tokens) / self.rate)
-                self._refill()
-            self.tokens -= 1
-
-    def _refill(self) -> None:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
+            while not self._bucket.take():
+                await asyncio.sleep(self._bucket.wait_time())
 
 
 def _text(message: dict[str, Any]) -> str:

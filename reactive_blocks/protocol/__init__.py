@@ -15,11 +15,13 @@ from reactive_blocks.protocol._edits import Edit
 from reactive_blocks.protocol._edits import apply as apply_edits
 from reactive_blocks.protocol._edits import diff as diff_values
 from reactive_blocks.protocol._edits import equal as equal_values
+from reactive_blocks.protocol._rate import TokenBucket
 
 __all__ = [
     "PROTOCOL_VERSION",
     "Blob",
     "Edit",
+    "TokenBucket",
     "apply_edits",
     "decode_frame",
     "diff_values",

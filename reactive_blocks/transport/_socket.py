@@ -10,7 +10,6 @@ the same for both.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
@@ -20,6 +19,7 @@ from reactive_blocks.errors import ProtocolError
 from reactive_blocks.log import transport_logger as log
 from reactive_blocks.protocol import (
     PROTOCOL_VERSION,
+    TokenBucket,
     decode_frame,
     encode_frame,
     is_json_int,
@@ -83,15 +83,10 @@ class Wire(Protocol):
         """Return once the connection is gone."""
 
 
-class _RateLimit:
-    """A token bucket: ``rate`` tokens a second, holding at most ``burst``."""
+class _RateLimit(TokenBucket):
+    """A socket's message rate limit, which can say why it refused."""
 
-    __slots__ = ("burst", "last", "rate", "tokens")
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = burst
-        self.last = time.monotonic()
+    __slots__ = ()
 
     @property
     def refusal(self) -> str:
@@ -101,15 +96,6 @@ class _RateLimit:
             f"bursts of up to {self.burst:,.0f}; this one was not handled, send it "
             "again after a pause"
         )
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class Tabs:
@@ -217,7 +203,7 @@ class SocketTab:
         session.note_received()
         try:
             assert self._rate is not None
-            if not self._rate.allow():
+            if not self._rate.take():
                 # The refusal names the message by its ref, so that a client can
                 # fail the call that waits on it. Finding the ref costs one JSON
                 # parse, never more than handling the message would have cost.
