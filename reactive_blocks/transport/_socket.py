@@ -13,7 +13,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
+from aiohttp import WebSocketError, WSMsgType, web
 
 from reactive_blocks.errors import ProtocolError
 from reactive_blocks.log import transport_logger as log
@@ -26,12 +26,16 @@ from reactive_blocks.protocol import (
     peek_ref,
 )
 from reactive_blocks.session import Runtime, Session
-from reactive_blocks.transport._websocket import WebSocket
+from reactive_blocks.transport._websocket import (
+    CLOSE_ABNORMAL,
+    CLOSE_GOING_AWAY,
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    WebSocket,
+)
 
 HELLO_TIMEOUT: Final = 10.0
-
-CLOSE_GOING_AWAY: Final = 1001
-CLOSE_POLICY: Final = 1008
 
 
 @dataclass(frozen=True)
@@ -251,7 +255,7 @@ class SocketTab:
                 "session %s: a message above the socket's limit; the session ends",
                 session.key,
             )
-        elif self.wire.close_code in (None, WSCloseCode.ABNORMAL_CLOSURE):
+        elif self.wire.close_code in (None, CLOSE_ABNORMAL):
             session.detach()
             return None
         return asyncio.get_running_loop().create_task(session.close())
@@ -350,7 +354,7 @@ class SocketTab:
             self.wire.write(data, False)
         except ConnectionError:
             return
-        self.wire.close(WSCloseCode.OK, b"")
+        self.wire.close(CLOSE_NORMAL, b"")
 
 
 class AiohttpWire:
@@ -380,10 +384,7 @@ class AiohttpWire:
         read after the refused message; the reader's error keeps the 1009.
         """
         error = self.ws.exception()
-        return (
-            isinstance(error, WebSocketError)
-            and error.code == WSCloseCode.MESSAGE_TOO_BIG
-        )
+        return isinstance(error, WebSocketError) and error.code == CLOSE_TOO_BIG
 
     def write(self, data: bytes, binary: bool) -> None:
         if self.ws.closed:
