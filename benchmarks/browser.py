@@ -154,11 +154,22 @@ def dashboard(
     browser: Browser, targets: list[Target], params: dict[str, Any]
 ) -> dict[str, Any]:
     """Frames, plot updates and update-to-paint latency of a 20 Hz dashboard."""
-    windows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+    windows = interleaved(browser, targets, params, watch_dashboard)
+    return {name: dashboard_figures(found) for name, found in windows.items()}
+
+
+def interleaved(
+    browser: Browser,
+    targets: list[Target],
+    params: dict[str, Any],
+    watch: Callable[[Browser, Target, dict[str, Any]], dict[str, Any]],
+) -> dict[str, list[dict[str, Any]]]:
+    """What ``watch`` saw of each target, once a round, in a rotating order."""
+    seen: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
     for round_no in range(params["rounds"]):
         for target in rotated(targets, round_no):
-            windows[target.name].append(watch_dashboard(browser, target, params))
-    return {name: dashboard_figures(found) for name, found in windows.items()}
+            seen[target.name].append(watch(browser, target, params))
+    return seen
 
 
 # -- typing into the seed demo ----------------------------------------------------------
@@ -221,10 +232,7 @@ def typing(
     browser: Browser, targets: list[Target], params: dict[str, Any]
 ) -> dict[str, Any]:
     """Key press to greeting shown, per key, in the seed demo."""
-    runs: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
-    for round_no in range(params["rounds"]):
-        for target in rotated(targets, round_no):
-            runs[target.name].append(type_name(browser, target, params))
+    runs = interleaved(browser, targets, params, type_name)
     results = {}
     for name, found in runs.items():
         shown = [x for run in found for x in run["shown_ms"]]
