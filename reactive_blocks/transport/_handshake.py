@@ -82,19 +82,22 @@ class FirstRequest(asyncio.Protocol):
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._decided()
+        self._release()
 
     def _too_slow(self) -> None:
         """A connection that sends no whole head in time is closed, not held."""
-        self._timer = None
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+        transport = self._release()
+        if transport is not None:
+            transport.close()
 
-    def _decided(self) -> None:
+    def _release(self) -> asyncio.Transport | None:
+        """Let go of the connection, whoever takes it; None if already gone."""
+        transport, self._transport = self._transport, None
+        self._head = b""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        return transport
 
     def data_received(self, data: bytes) -> None:
         head = self._head + data if self._head else data
@@ -124,12 +127,9 @@ class FirstRequest(asyncio.Protocol):
         self._open(upgrade, head[end + 4 :])
 
     def _hand_over(self, data: bytes) -> None:
-        transport = self._transport
+        transport = self._release()
         if transport is None:
             return
-        self._transport = None
-        self._head = b""
-        self._decided()
 
         protocol = self._http()
         transport.set_protocol(protocol)
@@ -138,11 +138,8 @@ class FirstRequest(asyncio.Protocol):
             protocol.data_received(data)
 
     def _open(self, upgrade: Upgrade, tail: bytes) -> None:
-        transport = self._transport
+        transport = self._release()
         assert transport is not None
-        self._transport = None
-        self._head = b""
-        self._decided()
 
         transport.write(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"

@@ -173,15 +173,14 @@ class WebSocket(asyncio.Protocol):
                 self._fail(*problem)
                 if problem[0] != CLOSE_TOO_BIG:
                     return size  # what follows cannot be framed
+            end = start + 4 + length
             if self._closing and opcode < OP_CLOSE:
-                end = start + 4 + length
                 if end > size:
                     self._skip = end - size
                     return size
                 pos = end
                 continue
 
-            end = start + 4 + length
             if end > size:
                 break
             payload = apply_mask(data[start + 4 : end], data[start : start + 4])
@@ -238,7 +237,7 @@ class WebSocket(asyncio.Protocol):
             self._close_received(payload)
 
     def _deliver(self, message: bytes, binary: bool) -> None:
-        if self.receiver is not None and not self._closing:
+        if self.receiver is not None:  # frames that come while closing never reach here
             self.receiver.on_message(message, binary)
 
     def _close_received(self, payload: bytes) -> None:
