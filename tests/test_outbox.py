@@ -20,7 +20,8 @@ END_2 = {"type": "end", "event": 2, "outcome": "done"}
 class Wire:
     """A socket stand-in that records each frame the outbox sends.
 
-    While ``gate`` is clear, ``send`` does not return: a slow client.
+    While ``gate`` is clear, it is not writable and ``send`` does not
+    return: a slow client.
     """
 
     def __init__(self) -> None:
@@ -28,8 +29,15 @@ class Wire:
         self.gate = asyncio.Event()
         self.gate.set()
 
-    async def send(self, data: bytes, binary: bool) -> None:
+    @property
+    def writable(self) -> bool:
+        return self.gate.is_set()
+
+    def write(self, data: bytes, binary: bool) -> None:
         self.frames.append(decode_frame(data, binary))
+
+    async def send(self, data: bytes, binary: bool) -> None:
+        self.write(data, binary)
         await self.gate.wait()
 
     async def wait_for_frames(self, count: int) -> None:
@@ -47,7 +55,7 @@ def _update(*changes: list[Any]) -> dict[str, Any]:
 async def test_changes_and_messages_of_one_tick_leave_as_one_frame() -> None:
     """Messages and changes put in one tick go out together in one frame, in order."""
     wire = Wire()
-    outbox = Outbox(wire.send)
+    outbox = Outbox(wire)
 
     outbox.put(RUNNING)
     outbox.change(4, "value", "Hello", "")
@@ -63,7 +71,7 @@ async def test_changes_and_messages_of_one_tick_leave_as_one_frame() -> None:
 async def test_appends_to_a_growing_string_merge_and_travel_as_appends() -> None:
     """A string that grows is sent as its new text only, merged while waiting."""
     wire = Wire()
-    outbox = Outbox(wire.send)
+    outbox = Outbox(wire)
 
     outbox.change(4, "value", "Hello", "Hel")
     outbox.change(4, "value", "Hello wor", "Hello")
@@ -96,7 +104,7 @@ async def test_newer_value_replaces_the_waiting_one(
 ) -> None:
     """Of several values of one property in one frame, only the newest is sent."""
     wire = Wire()
-    outbox = Outbox(wire.send)
+    outbox = Outbox(wire)
 
     for value, previous in steps:
         outbox.change(4, "value", value, previous)
@@ -108,7 +116,7 @@ async def test_newer_value_replaces_the_waiting_one(
 async def test_terminal_messages_follow_the_changes_of_their_events() -> None:
     """An end put after changes leaves after the update that carries them."""
     wire = Wire()
-    outbox = Outbox(wire.send)
+    outbox = Outbox(wire)
 
     outbox.put(END)
     outbox.change(4, "value", "b", "a")
@@ -124,7 +132,7 @@ async def test_terminal_messages_follow_the_changes_of_their_events() -> None:
 async def test_slow_socket_keeps_one_pending_change_and_sends_the_last() -> None:
     """While send is blocked, 1,000 updates of one property wait as one change."""
     wire = Wire()
-    outbox = Outbox(wire.send)
+    outbox = Outbox(wire)
     wire.gate.clear()
 
     outbox.change(4, "value", 0, None)
@@ -144,7 +152,7 @@ async def test_slow_socket_keeps_one_pending_change_and_sends_the_last() -> None
 async def test_a_value_the_wire_cannot_carry_is_dropped_with_an_error() -> None:
     """An unencodable value is left out with an error message; the rest still goes."""
     wire = Wire()
-    outbox = Outbox(wire.send)
+    outbox = Outbox(wire)
 
     outbox.change(4, "value", object(), "")
     outbox.change(5, "value", "fine", "")

@@ -13,7 +13,7 @@ import asyncio
 import itertools
 import sys
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -37,7 +37,6 @@ from reactive_blocks.scheduler import (
     Refusal,
     Scheduler,
     Stage,
-    Step,
 )
 
 SESSIONS: Final = 3
@@ -241,11 +240,19 @@ class GatedExecutor:
         self.durations: dict[int, list[float]] = defaultdict(list)
         self._problems = problems
 
-    async def call(
+    def call(
         self,
         fn: Callable[..., Any],
         args: list[Any],
         kwargs: dict[str, Any] | None = None,
+    ) -> asyncio.Future[Any]:
+        return asyncio.ensure_future(self._call(fn, args, kwargs))
+
+    async def _call(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any] | None,
     ) -> Any:
         listener = BY_FN[fn]
         tokens = list(args[0]) if listener.batch else [args[0]]
@@ -263,23 +270,6 @@ class GatedExecutor:
             raise Failure(f"{listener.api_name} failed on purpose")
         self.durations[listener.id].append(self.clock() - call.started)
         return fn(*args, **(kwargs or {}))
-
-    async def step(self, iterator: Iterator[Any] | AsyncIterator[Any]) -> Step:
-        if isinstance(iterator, AsyncIterator):
-            try:
-                return True, await iterator.__anext__()
-            except StopAsyncIteration:
-                return False, None
-        try:
-            return True, next(iterator)
-        except StopIteration as stop:
-            return False, stop.value
-
-    async def close(self, iterator: Iterator[Any] | AsyncIterator[Any]) -> None:
-        if isinstance(iterator, AsyncIterator):
-            await iterator.aclose()  # type: ignore[attr-defined]
-        else:
-            iterator.close()  # type: ignore[attr-defined]
 
     def shutdown(self) -> None:
         self.in_flight.clear()

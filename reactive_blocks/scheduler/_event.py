@@ -85,8 +85,8 @@ class Event:
         "path",
         "position",
         "ref",
+        "run",
         "stage",
-        "task",
     )
 
     def __init__(
@@ -107,7 +107,8 @@ class Event:
         self.depth = depth
         self.path = path
         self.stage: Stage = "queued"
-        self.task: asyncio.Task[None] | None = None
+        #: What a running event's cancel cancels: its task, or its call's future.
+        self.run: asyncio.Future[Any] | None = None
         self.batch: list[Event] = []
         self.entry: list[Event | None] | None = None
         self.group = ""

@@ -28,13 +28,18 @@ RUN_AHEAD: Final = 64
 class Executor(Protocol):
     """Runs user functions for the scheduler."""
 
-    async def call(
+    def call(
         self,
         fn: Callable[..., Any],
         args: list[Any],
         kwargs: dict[str, Any] | None = None,
-    ) -> Any:
-        """Call ``fn(*args, **kwargs)``; a generator is returned unstarted."""
+    ) -> asyncio.Future[Any]:
+        """Start ``fn(*args, **kwargs)``; the future gives what it returned.
+
+        An awaitable it returned is awaited first; a generator comes back
+        unstarted. Cancelling the future abandons the call: a function
+        already running in a thread runs on, and its result is dropped.
+        """
         ...
 
     def stream(
@@ -63,26 +68,26 @@ class LocalExecutor:
         self.max_threads = max_threads
         self._workers = WorkerThreads(max_threads, "reactive_blocks")
 
-    async def call(
+    def call(
         self,
         fn: Callable[..., Any],
         args: list[Any],
         kwargs: dict[str, Any] | None = None,
-    ) -> Any:
+    ) -> asyncio.Future[Any]:
         kwargs = kwargs or {}
         try:
             kind = _kind(fn)
         except TypeError:  # an unhashable callable
             kind = _kind.__wrapped__(fn)
-        if kind == "async":
-            result = fn(*args, **kwargs)
-        elif kind == "generator":
-            return fn(*args, **kwargs)
-        else:
-            result = await self._submit(_call_with, fn, args, kwargs)
+        if kind == "sync":
+            return self._submit(_call_with, fn, args, kwargs)
+
+        result = fn(*args, **kwargs)
         if inspect.isawaitable(result):
-            result = await result
-        return result
+            return asyncio.ensure_future(result)
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(result)  # an async or sync generator, unstarted
+        return done
 
     async def stream(
         self, generator: Iterator[Any] | AsyncIterator[Any]

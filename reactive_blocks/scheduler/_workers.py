@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import queue
 import threading
 from collections.abc import Callable
@@ -47,7 +48,11 @@ class WorkerThreads:
         self._closed = False
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
-        """Run ``fn(*args)`` on a worker, in a copy of the caller's context."""
+        """Run ``fn(*args)`` on a worker, in a copy of the caller's context.
+
+        An awaitable it returns (a sync wrapper of an async function) is
+        awaited on the loop, and the future gives what that gives.
+        """
         if self._closed:
             raise RuntimeError("the worker threads were shut down")
 
@@ -114,8 +119,35 @@ def _post(loop: asyncio.AbstractEventLoop, callback: Any, *args: Any) -> None:
 
 
 def _resolve(future: asyncio.Future[Any], result: Any) -> None:
-    if not future.done():  # a cancelled caller drops the result
+    if future.done():  # a cancelled caller drops the result
+        return
+    if inspect.isawaitable(result):
+        # A sync callable that returned an awaitable (a wrapper of an async
+        # function): the result is what awaiting it on the loop gives.
+        _follow(future, asyncio.ensure_future(result))
+    else:
         future.set_result(result)
+
+
+def _follow(future: asyncio.Future[Any], inner: asyncio.Future[Any]) -> None:
+    """Settle ``future`` as ``inner`` settles; cancelling it cancels ``inner``."""
+
+    def settle(inner: asyncio.Future[Any]) -> None:
+        if future.done():
+            return
+        if inner.cancelled():
+            future.cancel()
+        elif (exc := inner.exception()) is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(inner.result())
+
+    def abandon(future: asyncio.Future[Any]) -> None:
+        if future.cancelled():
+            inner.cancel()
+
+    inner.add_done_callback(settle)
+    future.add_done_callback(abandon)
 
 
 def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:

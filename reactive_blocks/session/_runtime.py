@@ -16,7 +16,7 @@ from reactive_blocks.scheduler import (
     LocalExecutor,
     Scheduler,
 )
-from reactive_blocks.session._outbox import Send
+from reactive_blocks.session._outbox import Sink
 from reactive_blocks.session._session import Session
 from reactive_blocks.session._state_keeper import StateKeeper
 
@@ -66,10 +66,10 @@ class Runtime:
         self.reconnect_grace = reconnect_grace
         self._tokens: dict[str, Session] = {}
 
-    def open_session(self, send: Send) -> Session:
+    def open_session(self, sink: Sink) -> Session:
         """Mint a session for a new connection; the id is never the client's."""
         key = secrets.token_urlsafe(16)
-        session = Session(key, self, send)
+        session = Session(key, self, sink)
         self.sessions[key] = session
         return session
 

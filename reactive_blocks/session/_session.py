@@ -18,7 +18,7 @@ from reactive_blocks.scheduler import (
     Refusal,
     Stage,
 )
-from reactive_blocks.session._outbox import Outbox, Send
+from reactive_blocks.session._outbox import Outbox, Sink
 from reactive_blocks.session._streams import Streams
 from reactive_blocks.session._ticks import Ticker
 
@@ -82,12 +82,12 @@ class Session:
         "state",
     )
 
-    def __init__(self, key: str, runtime: Runtime, send: Send) -> None:
+    def __init__(self, key: str, runtime: Runtime, sink: Sink) -> None:
         self.key = key
         self.runtime = runtime
         self.state: State = "open"
         self.outbox = Outbox(
-            send,
+            sink,
             keep_sent=runtime.reconnect_grace > 0,
             before_frame=self._confirm_if_due,
         )
@@ -154,9 +154,9 @@ class Session:
         self.resume_token = self.runtime.mint_token(self)
         return self.resume_token
 
-    def attach(self, send: Send, received: int) -> None:
+    def attach(self, sink: Sink, received: int) -> None:
         """Send over the new socket, from the client's ``received`` messages on."""
-        self.outbox.attach(send, received)
+        self.outbox.attach(sink, received)
 
     def start(self) -> None:
         """Send the welcome, then fire the app's ``load`` listeners.
@@ -539,10 +539,12 @@ class Session:
         value = self._values.pop(component.id, None)
         callback = getattr(component, "delete_callback", None)
         if callback is not None:
-            task = asyncio.get_running_loop().create_task(
-                self.runtime.executor.call(callback, [value])
-            )
-            task.add_done_callback(_log_callback_error)
+            try:
+                called = self.runtime.executor.call(callback, [value])
+            except Exception as exc:
+                log.error("a State delete_callback raised", exc_info=exc)
+            else:
+                called.add_done_callback(_log_callback_error)
 
     def _listeners_of(
         self, block_ids: list[int], events: tuple[str, ...]
@@ -663,9 +665,9 @@ class Session:
         self.outbox.put(message)
 
 
-def _log_callback_error(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("a State delete_callback raised", exc_info=task.exception())
+def _log_callback_error(called: asyncio.Future[Any]) -> None:
+    if not called.cancelled() and called.exception() is not None:
+        log.error("a State delete_callback raised", exc_info=called.exception())
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -74,6 +74,10 @@ class Wire(Protocol):
     def too_big(self) -> bool:
         """Whether the socket closed on a message over the limit."""
 
+    @property
+    def writable(self) -> bool:
+        """Whether a message written now leaves without waiting for the peer."""
+
     def write(self, data: bytes, binary: bool) -> None:
         """Send one message now, without waiting."""
 
@@ -312,7 +316,7 @@ class SocketTab:
         runtime = self._tabs.runtime
         resume = hello.get("resume")
         if resume is None:
-            session = runtime.open_session(self.wire.send)
+            session = runtime.open_session(self.wire)
             log.debug("session %s opened", session.key)
             session.start()
             return session
@@ -344,7 +348,7 @@ class SocketTab:
             "received": resumed.received,
         }
         self.wire.write(encode_frame([reply])[0], False)
-        resumed.attach(self.wire.send, received)
+        resumed.attach(self.wire, received)
         return resumed
 
     def _refuse(self, code: str, message: str) -> None:
@@ -385,6 +389,13 @@ class AiohttpWire:
         """
         error = self.ws.exception()
         return isinstance(error, WebSocketError) and error.code == CLOSE_TOO_BIG
+
+    @property
+    def writable(self) -> bool:
+        """Never: aiohttp writes each message in a task of its own, so the
+        outbox's writer awaits ``send`` to keep frames in order.
+        """
+        return False
 
     def write(self, data: bytes, binary: bool) -> None:
         if self.ws.closed:

@@ -274,6 +274,11 @@ class WebSocket(asyncio.Protocol):
 
     # -- writing -------------------------------------------------------------
 
+    @property
+    def writable(self) -> bool:
+        """Whether a message written now leaves without waiting for the peer."""
+        return not (self._paused or self._closing or self.transport is None)
+
     def write(self, data: bytes, binary: bool) -> None:
         """Write one message now, unfragmented.
 
