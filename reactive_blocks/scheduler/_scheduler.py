@@ -210,6 +210,12 @@ class Scheduler:
     def _enqueue(self, event: Event) -> None:
         group = self._groups[self.graph.groups.group_of(event.listener.id)]
         event.group = group.name
+        if not group.queued and group.has_room():
+            # Nothing waits and there is room: the queue would hand it straight
+            # back, after arming a push of positions to nobody.
+            self._start([event], group)
+            return
+
         event.entry = [event]
         group.queue.append(event.entry)
         group.queued += 1
