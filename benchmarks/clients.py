@@ -156,11 +156,24 @@ def apply_rb_edits(value: Any, edits: list[Any]) -> Any:
 
 
 class RBSession:
-    """One reactive_blocks tab: a socket, a mirror of the values, pending runs."""
+    """One reactive_blocks tab: a socket, a mirror of the values, pending runs.
 
-    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
+    With ``reads_inline``, a request reads the frames until its ``end``
+    itself, as ``FloorSession`` reads its echo: the session keeps no reader
+    task, so it suits scenarios that only make requests, one at a time.
+    The load generator shares the machine with the server, and a reader
+    task, with a hand-off and a ``wait_for`` per request, are steps the
+    floor's client does not take. Without it, a reader task follows the
+    socket, for sessions that watch values or stay idle (answering the
+    server's pings).
+    """
+
+    def __init__(
+        self, http: aiohttp.ClientSession, base: str, *, reads_inline: bool = False
+    ) -> None:
         self.http = http
         self.base = base
+        self.reads_inline = reads_inline
         self.config: dict[str, Any] = {}
         self.values: dict[int, Any] = {}
         self.bytes_in = 0
@@ -191,7 +204,8 @@ class RBSession:
                 self.values[int(key)] = block["props"]["value"]
         for message in frame[1:]:
             self._handle(message)
-        self._reader = asyncio.get_running_loop().create_task(self._read())
+        if not self.reads_inline:
+            self._reader = asyncio.get_running_loop().create_task(self._read())
 
     async def close(self) -> None:
         if self._ws is not None:
@@ -258,7 +272,14 @@ class RBSession:
         self._waiters[ref] = future
         try:
             await send_json(self._ws, message)
-            return await asyncio.wait_for(future, REQUEST_TIMEOUT)
+            if self._reader is not None:
+                return await asyncio.wait_for(future, REQUEST_TIMEOUT)
+            while not future.done():
+                msg = await self._ws.receive(timeout=REQUEST_TIMEOUT)
+                if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                    raise BenchError(f"reactive_blocks socket closed: {msg.type!r}")
+                self._take(msg.data)
+            return future.result()
         finally:
             self._waiters.pop(ref, None)
 
@@ -266,18 +287,21 @@ class RBSession:
         assert self._ws is not None
         try:
             async for msg in self._ws:
-                if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                    continue
-                self.bytes_in += len(msg.data)
-                self.frames_in += 1
-                for message in orjson.loads(msg.data):
-                    self._handle(message)
-                self._watchers.check()
+                if msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                    self._take(msg.data)
         finally:
             closed = BenchError("reactive_blocks socket closed")
             for future in self._waiters.values():
                 if not future.done():
                     future.set_exception(closed)
+
+    def _take(self, data: bytes) -> None:
+        """Handle one received frame: count it, apply its messages."""
+        self.bytes_in += len(data)
+        self.frames_in += 1
+        for message in orjson.loads(data):
+            self._handle(message)
+        self._watchers.check()
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
@@ -589,13 +613,19 @@ async def open_session(
     http: aiohttp.ClientSession,
     base: str,
     gradio_app: GradioApp | None = None,
+    *,
+    requests_only: bool = False,
 ) -> Session:
-    """Open one session of target ``kind`` ("floor", "reactive_blocks", "gradio")."""
+    """Open one session of target ``kind`` ("floor", "reactive_blocks", "gradio").
+
+    ``requests_only`` says the session will only make requests, one at a
+    time: a reactive_blocks session then reads each reply inline.
+    """
     session: Session
     if kind == "floor":
         session = FloorSession(http, base)
     elif kind == "reactive_blocks":
-        session = RBSession(http, base)
+        session = RBSession(http, base, reads_inline=requests_only)
     elif kind == "gradio":
         if gradio_app is None:
             raise ValueError("a Gradio session needs the app's config")

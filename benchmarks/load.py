@@ -100,14 +100,24 @@ def rotated(targets: list[Target], shift: int) -> list[Target]:
 
 
 async def open_many(
-    http: aiohttp.ClientSession, target: Target, count: int
+    http: aiohttp.ClientSession,
+    target: Target,
+    count: int,
+    *,
+    requests_only: bool = False,
 ) -> list[Session]:
     """Open ``count`` sessions, ``OPEN_CONCURRENCY`` at a time."""
     gate = asyncio.Semaphore(OPEN_CONCURRENCY)
 
     async def one() -> Session:
         async with gate:
-            return await open_session(target.kind, http, target.url, target.gradio_app)
+            return await open_session(
+                target.kind,
+                http,
+                target.url,
+                target.gradio_app,
+                requests_only=requests_only,
+            )
 
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
@@ -141,7 +151,10 @@ async def roundtrip(
     """Sequential clicks of the hello button in one session per target."""
     clicks, rounds, warmup = params["clicks"], params["rounds"], params["warmup"]
     sessions = {
-        t.name: await open_session(t.kind, http, t.url, t.gradio_app) for t in targets
+        t.name: await open_session(
+            t.kind, http, t.url, t.gradio_app, requests_only=True
+        )
+        for t in targets
     }
     latencies: dict[str, list[float]] = {t.name: [] for t in targets}
     round_p50: dict[str, list[float]] = {t.name: [] for t in targets}
@@ -329,13 +342,13 @@ async def windows_by_target(
     for target in targets:
         # First calls pay for lazy imports and caches; keep them out of the
         # windows (Gradio's first round ran at 2 events/s without this).
-        warm = await open_many(http, target, 1)
+        warm = await open_many(http, target, 1, requests_only=True)
         for count in range(WARMUP_CALLS):
             await act(warm[0], 0, count)
         await close_many(warm)
     for r in range(params["rounds"]):
         for target in rotated(targets, r):
-            opened = await open_many(http, target, sessions)
+            opened = await open_many(http, target, sessions, requests_only=True)
             window = await closed_loop(
                 target,
                 opened,
