@@ -367,11 +367,12 @@ class Scheduler:
         """Whether a run of ``listener`` is one call that its future ends.
 
         Such a run needs no task: the call's future reports straight to
-        the scheduler. A task per event, with its two extra loop steps and
-        four nested coroutines, cost about a tenth of a quick event's server
-        CPU in the throughput benchmark, and started the call one loop step
-        late. Batches, time limits, progress trackers and generators keep
-        their task.
+        the scheduler. A task per event added two loop steps and four
+        nested coroutines, and started the call one step late. Without it,
+        and with the outbox writing without a task, a round trip's p50 fell
+        from 0.38 to 0.25 ms and its server CPU from 0.29 to 0.17 ms in the
+        benchmark. Batches, time limits, progress trackers and generators
+        keep their task.
         """
         direct = self._direct.get(listener.id)
         if direct is None:
