@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import queue
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -835,6 +836,70 @@ async def test_warning_and_info_are_sent_as_toasts(
         "outcome": "done",
         "ref": 1,
     }
+
+
+async def test_a_coroutine_a_sync_function_returns_runs_inside_its_run(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A sync callable's coroutine is awaited as part of the run: its toast arrives."""
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run = gr.Button("Check")
+
+        async def check() -> str:
+            await asyncio.sleep(0)
+            gr.Info("from the coroutine")
+            return "checked"
+
+        run.click(lambda: check(), None, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    received = await until(sock, ended(1))
+
+    assert [m for m in received if m["type"] == "toast"] == [
+        {
+            "type": "toast",
+            "event": 1,
+            "level": "info",
+            "message": "from the coroutine",
+            "duration": 10,
+        }
+    ]
+    assert mirror({out.id: ""}, received) == {out.id: "checked"}
+    assert ends(received)[-1]["outcome"] == "done"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_function_that_exits_ends_its_run_not_the_server(
+    launch: Apps, sockets: Sockets, kind: str
+) -> None:
+    """SystemExit from a listener's function is its error; the server carries on."""
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        leave, echo = gr.Button("Leave"), gr.Button("Echo")
+
+        def leave_now() -> str:
+            sys.exit(3)
+
+        async def leave_soon() -> str:
+            await asyncio.sleep(0)
+            raise SystemExit(3)
+
+        leave.click(leave_now if kind == "sync" else leave_soon, None, out)
+        echo.click(lambda: "still here", None, out)
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(leave, 1))
+    received = await until(sock, ended(1))
+    await sock.send(trigger(echo, 2))
+    received += await until(sock, ended(2))
+
+    assert [(m["event"], m["outcome"]) for m in ends(received)] == [
+        (1, "error"),
+        (2, "done"),
+    ]
+    assert mirror({out.id: ""}, received) == {out.id: "still here"}
 
 
 async def test_a_generator_warns_then_fails_after_a_yield(

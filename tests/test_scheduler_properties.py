@@ -10,6 +10,7 @@ every interleaving of triggers, completions, cancels and closes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import sys
 from collections import defaultdict
@@ -133,6 +134,8 @@ class Owner:
         self.records: dict[int, Record] = {}
         self.submitted: list[Event] = []
         self.newest: dict[str, str] = {}
+        #: Events a cancel or the session's close caught before they ended.
+        self.doomed: set[int] = set()
         self._problems = problems
         self._check_eta = check_eta
         self._ids = itertools.count(1)
@@ -209,6 +212,8 @@ class Owner:
         record.ends.append(outcome)
         if len(record.ends) > 1:
             self.problem(f"{event!r} ended {record.ends}")
+        if event.id in self.doomed and outcome != "cancelled":
+            self.problem(f"{event!r} was cancelled but ended {outcome}")
         code = error.code if isinstance(error, Refusal) else None
         name = event.listener.api_name or ""
         if self.is_open and (outcome, code) not in ALLOWED[name]:
@@ -227,7 +232,8 @@ class Call:
     listener: Listener
     tokens: list[str]
     started: float
-    result: asyncio.Future[bool]
+    result: asyncio.Future[Any]
+    run: Callable[[], Any]
 
 
 class GatedExecutor:
@@ -246,30 +252,45 @@ class GatedExecutor:
         args: list[Any],
         kwargs: dict[str, Any] | None = None,
     ) -> asyncio.Future[Any]:
-        return asyncio.ensure_future(self._call(fn, args, kwargs))
-
-    async def _call(
-        self,
-        fn: Callable[..., Any],
-        args: list[Any],
-        kwargs: dict[str, Any] | None,
-    ) -> Any:
         listener = BY_FN[fn]
         tokens = list(args[0]) if listener.batch else [args[0]]
         call = Call(
-            listener, tokens, self.clock(), asyncio.get_running_loop().create_future()
+            listener,
+            tokens,
+            self.clock(),
+            asyncio.get_running_loop().create_future(),
+            functools.partial(fn, *args, **(kwargs or {})),
         )
         self.calls.append(call)
         self.in_flight.append(call)
         self._check(call)
-        try:
-            ok = await call.result
-        finally:
-            self.in_flight.remove(call)
+        call.result.add_done_callback(functools.partial(self._ended, call))
+        return call.result
+
+    def complete(self, call: Call, ok: bool) -> None:
+        """End ``call`` now: its function returns, or raises unless ``ok``.
+
+        The scheduler hears of it in a later loop step, as from a thread.
+        """
+        self._leave(call)
+        if call.result.done():
+            return
         if not ok:
-            raise Failure(f"{listener.api_name} failed on purpose")
-        self.durations[listener.id].append(self.clock() - call.started)
-        return fn(*args, **(kwargs or {}))
+            call.result.set_exception(
+                Failure(f"{call.listener.api_name} failed on purpose")
+            )
+            return
+        call.result.set_result(call.run())
+
+    def _ended(self, call: Call, result: asyncio.Future[Any]) -> None:
+        """The scheduler hears of the end now: a run time it may know of."""
+        self._leave(call)  # a cancel
+        if not result.cancelled() and result.exception() is None:
+            self.durations[call.listener.id].append(self.clock() - call.started)
+
+    def _leave(self, call: Call) -> None:
+        if call in self.in_flight:
+            self.in_flight.remove(call)
 
     def shutdown(self) -> None:
         self.in_flight.clear()
@@ -339,16 +360,37 @@ class SchedulerMachine(RuleBasedStateMachine):
         self._act(act)
 
     @precondition(lambda self: self.executor.in_flight)
-    @rule(pick=st.integers(0, 20), ok=st.booleans())
-    def complete(self, pick: int, ok: bool) -> None:
+    @rule(
+        pick=st.integers(0, 20),
+        ok=st.booleans(),
+        then=st.lists(
+            st.tuples(st.integers(0, SESSIONS - 1), st.sampled_from(NAMES)),
+            max_size=2,
+        ),
+        close=st.none() | st.integers(0, SESSIONS - 1),
+    )
+    def complete(
+        self, pick: int, ok: bool, then: list[tuple[int, str]], close: int | None
+    ) -> None:
+        """A call ends; triggers (a cancel among them) and a close may follow
+        in the same tick, before the scheduler hears of the end."""
         call = self.executor.in_flight[pick % len(self.executor.in_flight)]
-        self._act(lambda: call.result.set_result(ok))
+
+        def act() -> None:
+            self.executor.complete(call, ok)
+            for slot, name in then:
+                self._trigger(slot, name)
+            if close is not None:
+                self._begin_close(close)
+                self._end_close(close)
+
+        self._act(act)
 
     @precondition(lambda self: self.executor.in_flight)
     @rule(ok=st.booleans())
     def complete_all(self, ok: bool) -> None:
         calls = list(self.executor.in_flight)
-        self._act(lambda: [c.result.set_result(ok) for c in calls])
+        self._act(lambda: [self.executor.complete(c, ok) for c in calls])
 
     @rule(slot=st.integers(0, SESSIONS - 1))
     def begin_close(self, slot: int) -> None:
@@ -481,6 +523,9 @@ class SchedulerMachine(RuleBasedStateMachine):
         token = f"{owner.key}/{name}/{next(self.tokens)}"
         owner.values[listener.inputs[0].id] = token
         owner.newest[name] = token
+        for target in listener.cancels:
+            target_name = GRAPH.listener(target).api_name or ""
+            owner.doomed.update(r.event.id for r in owner.live(target_name))
 
         event = self.scheduler.submit(owner, listener)
         owner.submitted.append(event)
@@ -495,21 +540,29 @@ class SchedulerMachine(RuleBasedStateMachine):
         owner = self.owners[slot]
         if owner.state != "closing":
             return
+        owner.doomed.update(r.event.id for r in owner.records.values() if r.live)
         self.scheduler.end_owner(owner)
         owner.state = "closed"
         self.owners[slot] = self._new_owner()
 
     def _check_eta(self, event: Event, position: int, eta: float | None) -> None:
-        """A queue estimate lies between position-scaled past run times."""
+        """A queue estimate lies between position-scaled past run times.
+
+        The scheduler counts only runs that ended done; a call that returned
+        for a run cancelled meanwhile is one it never times, so an estimate
+        may be missing while the executor has seen calls end.
+        """
         durations = self.executor.durations[event.listener.id]
         if not durations:
             if eta is not None:
                 self.problems.append(f"{event!r}: eta {eta} before any run")
             return
+        if eta is None:
+            return
         limit = GRAPH.groups.limits[GRAPH.groups.group_of(event.listener.id)]
         turns = position // (limit or 1) + 1
         low, high = min(durations) * turns, max(durations) * turns
-        if eta is None or not low - 1e-9 <= eta <= high + 1e-9:
+        if not low - 1e-9 <= eta <= high + 1e-9:
             self.problems.append(f"{event!r}: eta {eta} outside [{low}, {high}]")
 
     def _act(self, action: Callable[[], Any]) -> None:

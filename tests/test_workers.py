@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+from typing import Any
 
 import pytest
 
@@ -81,3 +82,42 @@ async def test_shutdown_cancels_waiting_calls_and_refuses_new_ones() -> None:
         await waiting
     with pytest.raises(RuntimeError, match="shut down"):
         workers.submit(lambda: None)
+
+
+async def test_a_returned_coroutine_is_awaited_in_the_callers_context() -> None:
+    workers = WorkerThreads(1, "test")
+    request_id.set("r7")
+
+    async def read() -> str:
+        await asyncio.sleep(0)
+        return request_id.get()
+
+    assert await workers.submit(lambda: read()) == "r7"
+    workers.shutdown()
+
+
+async def test_a_coroutine_returned_to_a_cancelled_caller_is_closed_unstarted() -> None:
+    workers = WorkerThreads(1, "test")
+    started = threading.Event()
+    release = threading.Event()
+    ran = False
+
+    async def never() -> None:
+        nonlocal ran
+        ran = True
+
+    def slow() -> Any:
+        started.set()
+        release.wait(5)
+        return coroutine
+
+    coroutine = never()
+    call = workers.submit(slow)
+    await asyncio.to_thread(started.wait, 5)
+    call.cancel()
+    release.set()
+    await workers.submit(lambda: None)  # the first result has come back by now
+
+    assert coroutine.cr_frame is None  # closed: no "never awaited" warning
+    assert not ran
+    workers.shutdown()

@@ -356,7 +356,7 @@ class Scheduler:
                 await self.call_in_time(listener, events)
             else:
                 await self._stream(events[0], returned)
-        except (Exception, asyncio.CancelledError) as exc:
+        except (Exception, asyncio.CancelledError, SystemExit) as exc:
             outcome, error = _failure(listener, exc)
         finally:
             if outcome == "done":
@@ -414,6 +414,10 @@ class Scheduler:
         """The end of a direct run: apply what the function returned."""
         self._runs.discard(call)
         listener = events[0].listener
+        if events[0].run is not call:
+            # Cancelled after the call returned, while this callback waited.
+            self._wrap_up(events, group, "cancelled", None)
+            return
         try:
             result = call.result()
             if inspect.isgenerator(result) or inspect.isasyncgen(result):
@@ -421,7 +425,7 @@ class Scheduler:
                 self._spawn(events, group, self._run(events, group, result))
                 return
             self._apply(events[0], result)
-        except (Exception, asyncio.CancelledError) as exc:
+        except (Exception, asyncio.CancelledError, SystemExit) as exc:
             self._wrap_up(events, group, *_failure(listener, exc))
             return
         self._durations.record(listener.id, self.clock() - started)
@@ -612,8 +616,10 @@ class Scheduler:
             ]
             if mates:
                 self._finish(event, "cancelled", None)
-            else:
-                event.run.cancel()
+            elif not event.run.cancel():
+                # A direct run's call has returned and its callback is due:
+                # it sees the run is no longer this call and ends it cancelled.
+                event.run = None
 
     def end_owner(self, owner: EventOwner) -> None:
         """Cancel everything a closed session has queued or running."""
@@ -634,6 +640,7 @@ def _failure(
         return "error", str(exc)
     if isinstance(exc, asyncio.CancelledError):
         return "cancelled", None
+    # A function's SystemExit (a stray sys.exit()) ends its run, not the server.
     if not isinstance(exc, Error):
         log.error("listener %s raised", listener.name, exc_info=exc)
     return "error", exc

@@ -16,7 +16,7 @@ import contextvars
 import inspect
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 _Job = tuple[
@@ -96,7 +96,9 @@ class WorkerThreads:
                 return
             loop, future, context, fn, args = job
             del job
-            settle: Callable[[asyncio.Future[Any], Any], None] = _resolve
+            settle: Callable[[asyncio.Future[Any], Any, contextvars.Context], None] = (
+                _resolve
+            )
             try:
                 outcome = context.run(fn, *args)
             except BaseException as exc:
@@ -108,7 +110,7 @@ class WorkerThreads:
             # another.
             with self._lock:
                 self._idle += 1
-            _post(loop, settle, future, outcome)
+            _post(loop, settle, future, outcome, context)
             del loop, future, context, outcome  # hold nothing while idle
 
 
@@ -118,15 +120,33 @@ def _post(loop: asyncio.AbstractEventLoop, callback: Any, *args: Any) -> None:
         loop.call_soon_threadsafe(callback, *args)
 
 
-def _resolve(future: asyncio.Future[Any], result: Any) -> None:
+def _resolve(
+    future: asyncio.Future[Any], result: Any, context: contextvars.Context
+) -> None:
     if future.done():  # a cancelled caller drops the result
+        if inspect.iscoroutine(result):
+            result.close()  # never started: nothing to warn about
         return
     if inspect.isawaitable(result):
         # A sync callable that returned an awaitable (a wrapper of an async
-        # function): the result is what awaiting it on the loop gives.
-        _follow(future, asyncio.ensure_future(result))
+        # function): the result is what awaiting it on the loop gives, in the
+        # call's context, where the run it belongs to is found.
+        loop = future.get_loop()
+        _follow(future, loop.create_task(contained(result), context=context))
     else:
         future.set_result(result)
+
+
+async def contained(awaitable: Awaitable[Any]) -> Any:
+    """Await a user function's awaitable; its SystemExit becomes an error.
+
+    A task re-raises SystemExit out of the event loop, so a stray
+    ``sys.exit()`` in an async listener would stop the server.
+    """
+    try:
+        return await awaitable
+    except SystemExit as exc:
+        raise RuntimeError(f"the function raised SystemExit({exc.code!r})") from exc
 
 
 def _follow(future: asyncio.Future[Any], inner: asyncio.Future[Any]) -> None:
@@ -150,6 +170,8 @@ def _follow(future: asyncio.Future[Any], inner: asyncio.Future[Any]) -> None:
     future.add_done_callback(abandon)
 
 
-def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+def _fail(
+    future: asyncio.Future[Any], exc: BaseException, _: contextvars.Context
+) -> None:
     if not future.done():
         future.set_exception(exc)
