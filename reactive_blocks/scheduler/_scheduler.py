@@ -635,12 +635,15 @@ class Scheduler:
 def _failure(
     listener: Listener, exc: BaseException
 ) -> tuple[Outcome, BaseException | str | None]:
-    """How a run that raised ``exc`` ends; an unexpected error is logged."""
+    """How a run that raised ``exc`` ends; an unexpected error is logged.
+
+    A function's SystemExit (a stray ``sys.exit()``) is such an error: it
+    ends the run, not the server.
+    """
     if isinstance(exc, TimeLimitReached):
         return "error", str(exc)
     if isinstance(exc, asyncio.CancelledError):
         return "cancelled", None
-    # A function's SystemExit (a stray sys.exit()) ends its run, not the server.
     if not isinstance(exc, Error):
         log.error("listener %s raised", listener.name, exc_info=exc)
     return "error", exc
