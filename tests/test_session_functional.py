@@ -22,6 +22,7 @@ from waiting import wait_event, wait_until
 
 import reactive_blocks as gr
 from reactive_blocks.session import MAX_WAVES
+from reactive_blocks.session import _session as session_module
 
 if TYPE_CHECKING:
     from tests.conftest import Apps, Message, Sockets
@@ -478,6 +479,35 @@ async def test_malformed_message_gets_an_error_and_the_session_carries_on(
     ]
 
 
+async def test_a_flood_of_bad_messages_is_answered_each_but_logged_once_a_second(
+    launch: Apps, sockets: Sockets, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every refusal gets its error; the log gets a line a second, with a count."""
+    caplog.set_level(logging.WARNING, logger="reactive_blocks.session")
+    sock, _ = await sockets.open(launch(checked_app()))
+
+    for n in range(50):
+        await sock.send({"type": "hover", "ref": n})
+    errors = await sock.ping()
+    time.sleep(session_module.REFUSAL_LOG_GAP)
+    await sock.send({"type": "hover", "ref": 50})
+    errors += await sock.ping()
+
+    assert [(e["code"], e["ref"]) for e in errors if e["type"] == "error"] == [
+        ("bad_message", n) for n in range(51)
+    ]
+    lines = [
+        re.sub(r"^session \S+: ", "", r.getMessage())
+        for r in caplog.records
+        if "hover" in r.getMessage()
+    ]
+    assert lines == [
+        "bad_message: unknown message type 'hover'",
+        "bad_message: unknown message type 'hover' "
+        "(49 more refused since the last line)",
+    ]
+
+
 async def test_a_binary_frame_refused_while_decoding_keeps_its_ref(
     launch: Apps, sockets: Sockets
 ) -> None:
@@ -519,18 +549,21 @@ async def test_first_message_other_than_hello_is_refused(
     await asyncio.wait_for(sock.connection.wait_closed(), TIMEOUT)
 
 
+@pytest.mark.parametrize(
+    ("version", "shown"), [(2, "2"), (1.0, "1.0"), ("1", "'1'"), (True, "True")]
+)
 async def test_wrong_protocol_version_is_a_protocol_mismatch(
-    launch: Apps, sockets: Sockets
+    launch: Apps, sockets: Sockets, version: Any, shown: str
 ) -> None:
-    """A hello with another protocol version gets protocol_mismatch and is closed."""
+    """A hello with another protocol version, or 1 not as an integer, is refused."""
     sock = await sockets.connect(launch(greeter()))
 
-    error = await sock.hello(protocol=2)
+    error = await sock.hello(protocol=version)
 
     assert error == {
         "type": "error",
         "code": "protocol_mismatch",
-        "message": "server speaks protocol 1, client sent 2; reload the page",
+        "message": f"server speaks protocol 1, client sent {shown}; reload the page",
     }
     await asyncio.wait_for(sock.connection.wait_closed(), TIMEOUT)
 

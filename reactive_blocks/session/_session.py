@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from reactive_blocks.declaration import Component, Listener
@@ -31,6 +32,9 @@ MAX_WAVES: Final = 32
 #: A client message count is confirmed after this many messages or seconds.
 CONFIRM_EVERY: Final = 64
 CONFIRM_DELAY: Final = 0.2
+
+#: Seconds between two log lines about one session's refused messages.
+REFUSAL_LOG_GAP: Final = 1.0
 
 GENERIC_ERROR: Final = "Error in the app's function (the server log has details)."
 
@@ -68,6 +72,7 @@ class Session:
         "_event_ids",
         "_grace",
         "_props",
+        "_refusals",
         "_state_expiry",
         "_streams",
         "_teardown",
@@ -107,6 +112,8 @@ class Session:
         self._ticker = Ticker(self)
         self._state_expiry: dict[int, asyncio.TimerHandle] = {}
         self._streams: Streams | None = None
+        #: When the next refusal may be logged, and how many were not since.
+        self._refusals: list[Any] | None = None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -653,7 +660,7 @@ class Session:
 
     def protocol_error(self, error: ProtocolError, ref: Any = None) -> None:
         """Tell the client a message of its could not be used."""
-        log.warning("session %s: %s: %s", self.key, error.code, error)
+        self._log_refusal(error)
         self._confirm_soon()
         message: dict[str, Any] = {
             "type": "error",
@@ -663,6 +670,23 @@ class Session:
         if ref is not None:
             message["ref"] = ref
         self.outbox.put(message)
+
+    def _log_refusal(self, error: ProtocolError) -> None:
+        """Log a refused message: one line a second at most, the rest at DEBUG.
+
+        A client flooding bad or rate-limited messages wrote a line for each
+        of them, half a gigabyte of log in twelve seconds.
+        """
+        now = time.monotonic()
+        if self._refusals is not None and now < self._refusals[0]:
+            self._refusals[1] += 1
+            log.debug("session %s: %s: %s", self.key, error.code, error)
+            return
+
+        unlogged = self._refusals[1] if self._refusals is not None else 0
+        since = f" ({unlogged} more refused since the last line)" if unlogged else ""
+        log.warning("session %s: %s: %s%s", self.key, error.code, error, since)
+        self._refusals = [now + REFUSAL_LOG_GAP, 0]
 
 
 def _log_callback_error(called: asyncio.Future[Any]) -> None:

@@ -283,7 +283,7 @@ class SocketTab:
             self._refuse("bad_message", "the first message must be 'hello'")
             return
         protocol = hello.get("protocol")
-        if isinstance(protocol, bool) or protocol != PROTOCOL_VERSION:
+        if not is_json_int(protocol) or protocol != PROTOCOL_VERSION:
             self._refuse(
                 "protocol_mismatch",
                 f"server speaks protocol {PROTOCOL_VERSION}, client sent "
