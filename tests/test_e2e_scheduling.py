@@ -376,6 +376,21 @@ def test_dragged_slider_ends_on_the_last_position(
     expect(result).to_have_value("97 squared is 9409")
 
 
+def test_a_typed_value_off_the_step_is_sent_as_the_step_it_shows(
+    page: Page, slider_storm: AppProcess
+) -> None:
+    """2.5 typed into a step-1 slider shows 3 in both inputs, and 3 is computed."""
+    open_app(page, slider_storm)
+    number = page.get_by_role("spinbutton", name="Value")
+
+    number.fill("2.5")
+    number.press("Enter")
+
+    expect(page.get_by_role("slider", name="Value")).to_have_value("3")
+    expect(number).to_have_value("3")
+    expect(page.get_by_label("Result")).to_have_value("3 squared is 9")
+
+
 def slide_by_frames(slider: Locator, positions: list[int]) -> None:
     """Moves the slider through ``positions``, one per animation frame with an
     input event each, as a fast drag does, then lets go of it."""

@@ -55,8 +55,11 @@ export const slider: BlockFactory = ({ id }, app) => {
       number.value = range.value;
       return;
     }
-    pending = value;
-    range.value = number.value = String(value);
+    // The range puts a typed value on its step, as a drag would; the value
+    // sent is the one both inputs then show.
+    range.value = String(value);
+    number.value = range.value;
+    pending = Number(range.value);
     flush();
     app.trigger(id, "release");
   });
