@@ -359,9 +359,7 @@ class Scheduler:
         except (Exception, asyncio.CancelledError, SystemExit) as exc:
             outcome, error = _failure(listener, exc)
         finally:
-            if outcome == "done":
-                self._durations.record(listener.id, self.clock() - started)
-            self._wrap_up(events, group, outcome, error)
+            self._end_run(events, group, started, outcome, error)
 
     def _runs_direct(self, listener: Listener) -> bool:
         """Whether a run of ``listener`` is one call that its future ends.
@@ -397,7 +395,7 @@ class Scheduler:
         try:
             call = context.run(self.executor.call, listener.fn, self._arguments(event))
         except Exception as exc:
-            self._wrap_up(events, group, *_failure(listener, exc))
+            self._end_run(events, group, started, *_failure(listener, exc))
             return
 
         event.run, event.batch = call, events
@@ -416,7 +414,7 @@ class Scheduler:
         listener = events[0].listener
         if events[0].run is not call:
             # Cancelled after the call returned, while this callback waited.
-            self._wrap_up(events, group, "cancelled", None)
+            self._end_run(events, group, started, "cancelled", None)
             return
         try:
             result = call.result()
@@ -426,10 +424,22 @@ class Scheduler:
                 return
             self._apply(events[0], result)
         except (Exception, asyncio.CancelledError, SystemExit) as exc:
-            self._wrap_up(events, group, *_failure(listener, exc))
+            self._end_run(events, group, started, *_failure(listener, exc))
             return
-        self._durations.record(listener.id, self.clock() - started)
-        self._wrap_up(events, group, "done", None)
+        self._end_run(events, group, started, "done", None)
+
+    def _end_run(
+        self,
+        events: list[Event],
+        group: _Group | None,
+        started: float,
+        outcome: Outcome,
+        error: BaseException | str | None,
+    ) -> None:
+        """Time a run that ended done, then wrap it up, however it ended."""
+        if outcome == "done":
+            self._durations.record(events[0].listener.id, self.clock() - started)
+        self._wrap_up(events, group, outcome, error)
 
     def _wrap_up(
         self,

@@ -325,18 +325,23 @@ class Outbox:
         if self._writer is not None or self._closed:
             return
         sink = self._sink
-        if not self._replay and self._can_send() and self.pending():
-            now = asyncio.get_running_loop().time()
-            if sink is not None and sink.writable and self._hold(now) <= 0:
-                frame = self._take()
-                if frame and (encoded := self._encode(frame)) is not None:
-                    self._last_sent = now
-                    try:
-                        sink.write(*encoded)
-                    except (ConnectionError, RuntimeError) as exc:
-                        self._lost(sink, exc)
-                return
-        if (self._replay and sink is not None) or (self._can_send() and self.pending()):
+        ready = self._can_send() and self.pending() > 0
+        now = asyncio.get_running_loop().time()
+        if (
+            ready
+            and not self._replay
+            and sink is not None
+            and sink.writable
+            and self._hold(now) <= 0
+        ):
+            frame = self._take()
+            if frame and (encoded := self._encode(frame)) is not None:
+                self._last_sent = now
+                try:
+                    sink.write(*encoded)
+                except (ConnectionError, RuntimeError) as exc:
+                    self._lost(sink, exc)
+        elif ready or (self._replay and sink is not None):
             self._start_writer()
 
     def _start_writer(self) -> None:
