@@ -50,6 +50,10 @@ def ends(messages: list[Message]) -> list[Message]:
     return [m for m in messages if m["type"] == "end"]
 
 
+def toasts(messages: list[Message]) -> list[Message]:
+    return [m for m in messages if m["type"] == "toast"]
+
+
 def stages(messages: list[Message], event: int) -> list[tuple[str, int | None]]:
     """The (stage, position) of each ``event`` message about ``event``."""
     return [
@@ -813,7 +817,7 @@ async def test_warning_and_info_are_sent_as_toasts(
     await sock.send(trigger(run, 1))
     received = await until(sock, ended(1))
 
-    assert [m for m in received if m["type"] == "toast"] == [
+    assert toasts(received) == [
         {
             "type": "toast",
             "event": 1,
@@ -857,7 +861,7 @@ async def test_a_coroutine_a_sync_function_returns_runs_inside_its_run(
     await sock.send(trigger(run, 1))
     received = await until(sock, ended(1))
 
-    assert [m for m in received if m["type"] == "toast"] == [
+    assert toasts(received) == [
         {
             "type": "toast",
             "event": 1,
@@ -921,7 +925,7 @@ async def test_a_generator_warns_then_fails_after_a_yield(
     await sock.send(trigger(run, 1))
     received = await until(sock, ended(1))
 
-    assert [m for m in received if m["type"] == "toast"] == [
+    assert toasts(received) == [
         {
             "type": "toast",
             "event": 1,

@@ -85,6 +85,8 @@ GRAPH: Final = Graph(_build_app().spec())
 LISTENERS: Final = {ls.api_name: ls for ls in GRAPH.listeners}
 BY_FN: Final = {ls.fn: ls for ls in GRAPH.listeners}
 NAMES: Final = sorted(name for name in LISTENERS if name is not None)
+#: A trigger of a listener by one of the sessions: (slot, name).
+TRIGGERS: Final = st.tuples(st.integers(0, SESSIONS - 1), st.sampled_from(NAMES))
 
 #: Outcomes each listener may end with while its session is open.
 ALLOWED: Final[dict[str, set[tuple[Outcome, str | None]]]] = {
@@ -340,33 +342,18 @@ class SchedulerMachine(RuleBasedStateMachine):
         self._act(lambda: self._trigger(slot, name))
 
     @rule(
-        actions=st.lists(
-            st.tuples(st.integers(0, SESSIONS - 1), st.sampled_from(NAMES)),
-            min_size=1,
-            max_size=4,
-        ),
+        actions=st.lists(TRIGGERS, min_size=1, max_size=4),
         close=st.none() | st.integers(0, SESSIONS - 1),
     )
     def burst(self, actions: list[tuple[int, str]], close: int | None) -> None:
         """Several triggers, then maybe a close, handled in one loop tick."""
-
-        def act() -> None:
-            for slot, name in actions:
-                self._trigger(slot, name)
-            if close is not None:
-                self._begin_close(close)
-                self._end_close(close)
-
-        self._act(act)
+        self._act(lambda: self._triggers_then_close(actions, close))
 
     @precondition(lambda self: self.executor.in_flight)
     @rule(
         pick=st.integers(0, 20),
         ok=st.booleans(),
-        then=st.lists(
-            st.tuples(st.integers(0, SESSIONS - 1), st.sampled_from(NAMES)),
-            max_size=2,
-        ),
+        then=st.lists(TRIGGERS, max_size=2),
         close=st.none() | st.integers(0, SESSIONS - 1),
     )
     def complete(
@@ -378,11 +365,7 @@ class SchedulerMachine(RuleBasedStateMachine):
 
         def act() -> None:
             self.executor.complete(call, ok)
-            for slot, name in then:
-                self._trigger(slot, name)
-            if close is not None:
-                self._begin_close(close)
-                self._end_close(close)
+            self._triggers_then_close(then, close)
 
         self._act(act)
 
@@ -532,6 +515,15 @@ class SchedulerMachine(RuleBasedStateMachine):
         record = owner.records.get(event.id)
         if record is None or not (record.stages or record.ends):
             owner.problem(f"{event!r} reported nothing when admitted")
+
+    def _triggers_then_close(
+        self, triggers: list[tuple[int, str]], close: int | None
+    ) -> None:
+        for slot, name in triggers:
+            self._trigger(slot, name)
+        if close is not None:
+            self._begin_close(close)
+            self._end_close(close)
 
     def _begin_close(self, slot: int) -> None:
         self.owners[slot].state = "closing"
