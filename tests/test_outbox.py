@@ -8,7 +8,7 @@ from typing import Any, Final
 import pytest
 
 from reactive_blocks.protocol import decode_frame
-from reactive_blocks.session import Outbox
+from reactive_blocks.session import Outbox, _outbox
 
 TIMEOUT: Final = 10.0
 
@@ -166,3 +166,28 @@ async def test_a_value_the_wire_cannot_carry_is_dropped_with_an_error() -> None:
     assert error["message"].startswith("the server could not send block 4 'value': ")
     assert update == _update([5, "value", "fine"])
     assert end == END
+
+
+async def test_a_status_waits_its_whole_gap_though_an_earlier_one_armed_the_timer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A status put after an earlier event ended leaves STATUS_GAP after its own put."""
+    gap = 0.3
+    monkeypatch.setattr(_outbox, "STATUS_GAP", gap)
+    loop = asyncio.get_running_loop()
+    wire = Wire()
+    outbox = Outbox(wire)
+
+    outbox.put_status(1, RUNNING)
+    await asyncio.sleep(gap / 3)
+    outbox.put(END, ends=1)
+    await wire.wait_for_frames(1)
+    await asyncio.sleep(gap / 3)
+    second = {**RUNNING, "event": 2}
+    put_at = loop.time()
+    outbox.put_status(2, second)
+    await wire.wait_for_frames(2)
+    waited = loop.time() - put_at
+
+    assert wire.frames == [[END], [second]]
+    assert waited >= gap - _outbox.TIMER_SLACK

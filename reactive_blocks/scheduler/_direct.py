@@ -139,8 +139,7 @@ async def run_directly(
     finally:
         current_run.reset(token)
         event.stage = "ended"
-    shown = tuple(c for c in listener.outputs if not c.server_only)
-    return owner.read_values(shown)
+    return owner.read_values(listener.shown_outputs)
 
 
 async def _call_in_time(scheduler: Scheduler, listener: Listener, event: Event) -> None:

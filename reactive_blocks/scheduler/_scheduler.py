@@ -541,7 +541,8 @@ class Scheduler:
         given = event.inputs
         if given is None:
             values = event.owner.read_values(listener.inputs)
-        elif any(v is FROM_SESSION for v in given):
+        elif len(listener.sent_inputs) != len(listener.inputs):
+            # FROM_SESSION stands in for each State input.
             stored = event.owner.read_values(listener.inputs)
             values = [
                 s if v is FROM_SESSION else v
@@ -549,13 +550,13 @@ class Scheduler:
             ]
         else:
             values = given
-        if listener.preprocess:
+        if listener.transforms_inputs:
             values = [
                 c.preprocess(v) for c, v in zip(listener.inputs, values, strict=True)
             ]
         if listener.inputs_as_dict:
             return [dict(zip(listener.inputs, values, strict=True))]
-        return list(values)
+        return values  # the function gets them spread out: nothing shares the list
 
     def _apply(self, event: Event, result: Any) -> None:
         if event.stage != "running" or not event.owner.is_open:

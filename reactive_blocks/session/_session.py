@@ -398,22 +398,28 @@ class Session:
 
         # Without a function, a call (from a listener's js) carries output values.
         # State is never passed: it is read from the session when the run starts.
-        takes = listener.inputs if listener.fn is not None else listener.outputs
-        passed = [c for c in takes if not c.server_only]
+        if listener.fn is not None:
+            takes, passed = listener.inputs, listener.sent_inputs
+        else:
+            takes, passed = listener.outputs, listener.shown_outputs
         if len(inputs) != len(passed):
             raise ProtocolError(
                 "bad_value",
                 f"listener {listener.name} takes {len(passed)} inputs, got {len(inputs)}",
             )
         try:
-            check = "validate" if listener.fn is not None else "validate_output"
-            given = iter(
-                [getattr(c, check)(v) for c, v in zip(passed, inputs, strict=True)]
-            )
+            if listener.fn is not None:
+                values = [c.validate(v) for c, v in zip(passed, inputs, strict=True)]
+            else:
+                values = [
+                    c.validate_output(v) for c, v in zip(passed, inputs, strict=True)
+                ]
         except ValueError as exc:
             raise ProtocolError("bad_value", str(exc)) from None
 
-        values = [FROM_SESSION if c.server_only else next(given) for c in takes]
+        if len(passed) != len(takes):
+            given = iter(values)
+            values = [FROM_SESSION if c.server_only else next(given) for c in takes]
         self.runtime.scheduler.submit(self, listener, ref=ref, inputs=values)
 
     def _called_listener(self, message: dict[str, Any]) -> Listener:
@@ -491,7 +497,7 @@ class Session:
                 if self._set(component.id, name, new) and name == "value":
                     changed.append(component.id)
         if event.inputs is not None:
-            shown = tuple(c for c in event.listener.outputs if not c.server_only)
+            shown = event.listener.shown_outputs
             self._call_outputs[event.id] = self.read_values(shown)
         if changed:
             fired = self._listeners_of(changed, ("change",))
