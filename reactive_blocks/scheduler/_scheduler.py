@@ -18,7 +18,6 @@ a trigger comes from:
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import inspect
 import time
@@ -130,7 +129,10 @@ class Scheduler:
         terminal message when refused.
         """
         event = Event(owner, listener, ref=ref, inputs=inputs, depth=depth, path=path)
-        slot = self._slots.setdefault((owner.key, listener.id), [])
+        key = (owner.key, listener.id)
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = []
 
         if listener.trigger_mode == "once" and slot:
             pending = (
@@ -154,8 +156,12 @@ class Scheduler:
             )
 
         slot.append(event)
-        self._owned.setdefault(owner.key, set()).add(event)
-        self._cancel_targets(owner, listener)
+        owned = self._owned.get(owner.key)
+        if owned is None:
+            owned = self._owned[owner.key] = set()
+        owned.add(event)
+        if listener.cancels:
+            self._cancel_targets(owner, listener)
 
         if listener.trigger_mode == "always_last" and any(
             e.stage == "running" for e in slot
@@ -389,14 +395,18 @@ class Scheduler:
         event = events[0]
         listener = event.listener
         assert listener.fn is not None
-        context = contextvars.copy_context()
-        context.run(current_run.set, RunContext(events, asyncio.get_running_loop()))
         started = self.clock()
+        # The executor starts the call in a copy of this context, which names
+        # the run; setting and resetting it here is cheaper than a copy of our
+        # own to start it in.
+        token = current_run.set(RunContext(events, asyncio.get_running_loop()))
         try:
-            call = context.run(self.executor.call, listener.fn, self._arguments(event))
+            call = self.executor.call(listener.fn, self._arguments(event))
         except Exception as exc:
             self._end_run(events, group, started, *_failure(listener, exc))
             return
+        finally:
+            current_run.reset(token)
 
         event.run, event.batch = call, events
         self._runs.add(call)
