@@ -6,7 +6,8 @@ libraries:
 
 * ``FloorSession``: the echo server's WebSocket (the floor).
 * ``RBSession``: reactive_blocks' socket (``docs/protocol.md``): ``hello``,
-  then ``call``/``set``/``trigger``, each run ending in one ``end``.
+  then ``call``/``set``/``trigger``, each run ending in one ``end``, and an
+  ``ack`` of the messages applied as the page and the Python client send it.
 * ``GradioSession``: Gradio's queue as its page drives it: ``POST
   /gradio_api/queue/join`` per event, one SSE stream ``GET
   /gradio_api/queue/data`` per tab kept open while events are pending, the
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any, Final
@@ -29,7 +31,13 @@ from typing import Any, Final
 import aiohttp
 import orjson
 
+log = logging.getLogger("benchmarks.clients")
+
 RB_PROTOCOL: Final = 1
+#: The protocol's rule for ``ack``: at once after this many unconfirmed
+#: messages, else this long after the first of them.
+RB_ACK_EVERY: Final = 64
+RB_ACK_DELAY: Final = 0.2
 GRADIO_API: Final = "/gradio_api"
 #: No single request of a scenario legitimately takes longer than this.
 REQUEST_TIMEOUT: Final = 120.0
@@ -185,6 +193,10 @@ class RBSession:
         self._refs = itertools.count(1)
         self._waiters: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._watchers = _Watchers()
+        self._applied = 0
+        self._confirmed = 0
+        self._ack_timer: asyncio.TimerHandle | None = None
+        self._acks: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
         self._ws = await self.http.ws_connect(
@@ -204,10 +216,15 @@ class RBSession:
                 self.values[int(key)] = block["props"]["value"]
         for message in frame[1:]:
             self._handle(message)
+        self._count(frame)
         if not self.reads_inline:
             self._reader = asyncio.get_running_loop().create_task(self._read())
 
     async def close(self) -> None:
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+        for task in list(self._acks):
+            task.cancel()
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
@@ -299,9 +316,44 @@ class RBSession:
         """Handle one received frame: count it, apply its messages."""
         self.bytes_in += len(data)
         self.frames_in += 1
-        for message in orjson.loads(data):
+        frame = orjson.loads(data)
+        for message in frame:
             self._handle(message)
+        self._count(frame)
         self._watchers.check()
+
+    def _count(self, frame: list[dict[str, Any]]) -> None:
+        """Count a frame's messages as applied and acknowledge them in time.
+
+        A server not told what its client applied keeps every frame it sent
+        (for a resume), and a benchmark that never acknowledged would measure
+        a heap growing all run long.
+        """
+        self._applied += len(frame)
+        if all(m.get("type") == "ack" for m in frame):
+            return  # acks are not acknowledged
+        if self._applied - self._confirmed >= RB_ACK_EVERY:
+            self._acknowledge()
+        elif self._ack_timer is None:
+            loop = asyncio.get_running_loop()
+            self._ack_timer = loop.call_later(RB_ACK_DELAY, self._acknowledge)
+
+    def _acknowledge(self) -> None:
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
+        if self._ws is None or self._ws.closed or self._applied == self._confirmed:
+            return
+        self._confirmed = self._applied
+        message = {"type": "ack", "received": self._applied}
+        task = asyncio.get_running_loop().create_task(send_json(self._ws, message))
+        self._acks.add(task)
+        task.add_done_callback(self._ack_sent)
+
+    def _ack_sent(self, task: asyncio.Task[None]) -> None:
+        self._acks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("an ack was not sent: %s", task.exception())
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
