@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from reactive_blocks.declaration import Component, Listener
@@ -45,6 +47,8 @@ SERVER_EVENTS: Final = frozenset({"change", "input", "load", "unload", "stream"}
 State = Literal["open", "detached", "closing", "closed"]
 
 _UNSET: Final = object()
+#: Edit counts seen by a run that started before the user edited anything.
+_NO_EDITS: Final[Mapping[int, int]] = MappingProxyType({})
 
 
 class Session:
@@ -488,7 +492,7 @@ class Session:
     def apply_outputs(self, event: Event, changes: list[OutputChange]) -> None:
         """Apply one wave of outputs, then fire ``change`` for what really changed."""
         changed: list[int] = []
-        seen = self._edits_seen.get(event.id, {})
+        seen = self._edits_seen.get(event.id, _NO_EDITS)
         for component, props in changes:
             if self._edit_counts.get(component.id, 0) != seen.get(component.id, 0):
                 # The user edited it since this run began: their edit wins.
@@ -604,10 +608,11 @@ class Session:
         eta: float | None = None,
     ) -> None:
         if stage == "running":
-            self._edits_seen[event.id] = self._edit_counts_of(event.listener)
+            if self._edit_counts:  # else none were seen: the default
+                self._edits_seen[event.id] = self._edit_counts_of(event.listener)
             if self._streams is not None:
                 self._streams.started(event)
-        message = _about_event("event", event, stage=stage)
+        message = _about_event("event", event, "stage", stage)
         if position is not None:
             message["position"] = position
         if eta is not None:
@@ -644,7 +649,7 @@ class Session:
             return
         if self._streams is not None:
             self._streams.ended(event)
-        message = _about_event("end", event, outcome=outcome)
+        message = _about_event("end", event, "outcome", outcome)
         if isinstance(error, Refusal):
             message["code"] = error.code
         if error is not None:
@@ -711,10 +716,14 @@ def _same(old: Any, new: Any) -> bool:
         return False
 
 
-def _about_event(kind: str, event: Event, **fields: Any) -> dict[str, Any]:
-    """A message about ``event``: its id, its listener, and the client's ref."""
-    message = {"type": kind, "event": event.id, "listener": event.listener.id}
-    message.update(fields)
+def _about_event(kind: str, event: Event, field: str, value: Any) -> dict[str, Any]:
+    """A message about ``event``: its id, its listener, one field, the client's ref."""
+    message = {
+        "type": kind,
+        "event": event.id,
+        "listener": event.listener.id,
+        field: value,
+    }
     if event.ref is not None:
         message["ref"] = event.ref
     return message
