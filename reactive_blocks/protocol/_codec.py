@@ -31,9 +31,15 @@ _OPTIONS: Final = (
 def encode_frame(body: Any) -> tuple[bytes, bool]:
     """Encode one frame body; returns the bytes and whether the frame is binary.
 
-    The common case (no blobs) costs one ``orjson.dumps`` call: blobs are
-    found by orjson's ``default`` hook, so no walk over the body is needed.
+    The common case (no blobs) costs one ``orjson.dumps`` call. A body that
+    orjson cannot encode alone is encoded again with a ``default`` hook that
+    finds the blobs, so no walk over the body is needed either way.
     """
+    try:
+        return orjson.dumps(body, option=_OPTIONS), False
+    except TypeError:
+        pass  # blobs, sets, or something that cannot be sent: see below
+
     parts: list[Blob] = []
 
     def collect(value: Any) -> Any:

@@ -21,10 +21,13 @@ class TokenBucket:
 
     def take(self) -> bool:
         """Take a token if one is there."""
-        self._refill()
-        if self.tokens < 1:
+        now = time.monotonic()
+        tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if tokens < 1:
+            self.tokens = tokens
             return False
-        self.tokens -= 1
+        self.tokens = tokens - 1
         return True
 
     def wait_time(self) -> float:

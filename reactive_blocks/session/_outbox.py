@@ -243,6 +243,11 @@ class Outbox:
             + len(self._latest)
         )
 
+    def _has_pending(self) -> bool:
+        return bool(
+            self._head or self._tail or self._changes or self._latest or self._statuses
+        )
+
     @property
     def keeps_sent(self) -> bool:
         """Whether sent frames are kept for a resume."""
@@ -335,7 +340,7 @@ class Outbox:
         if self._writer is not None or self._closed:
             return
         sink = self._sink
-        ready = self._can_send() and self.pending() > 0
+        ready = self._can_send() and self._has_pending()
         now = asyncio.get_running_loop().time()
         if (
             ready
@@ -365,7 +370,7 @@ class Outbox:
                 while self._replay and self._sink is not None:
                     self._replay = False
                     await self._resend(self._sink)
-                if not (self._can_send() and self.pending()):
+                if not (self._can_send() and self._has_pending()):
                     return
                 await self._coalesce()
                 if self._replay or not self._can_send():
