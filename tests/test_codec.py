@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 
+import numpy as np
 import orjson
 import pytest
 
@@ -33,6 +35,26 @@ def test_message_without_bytes_is_a_text_frame() -> None:
     assert binary is False
     assert orjson.loads(data) == body
     assert decode_frame(data, False) == body
+
+
+@dataclasses.dataclass
+class _Point:
+    x: int
+    y: int
+
+
+def test_values_plain_orjson_refuses_are_sent_as_lists_and_objects() -> None:
+    """A strided array, a set and a dataclass go as JSON; an object() is refused."""
+    body = [{"strided": np.arange(6)[::2], "set": {3}, "point": _Point(1, 2)}]
+
+    data, binary = encode_frame(body)
+
+    assert not binary
+    assert orjson.loads(data) == [
+        {"strided": [0, 2, 4], "set": [3], "point": {"x": 1, "y": 2}}
+    ]
+    with pytest.raises(TypeError):
+        encode_frame([{"value": object()}])
 
 
 def test_two_blobs_round_trip_through_a_binary_frame() -> None:

@@ -191,3 +191,36 @@ async def test_a_status_waits_its_whole_gap_though_an_earlier_one_armed_the_time
 
     assert wire.frames == [[END], [second]]
     assert waited >= gap - _outbox.TIMER_SLACK
+
+
+async def test_an_end_whose_outputs_cannot_be_sent_still_ends_its_run() -> None:
+    """The end keeps its event and ref, now an error: its caller stops waiting."""
+    wire = Wire()
+    outbox = Outbox(wire)
+
+    outbox.put({**END, "ref": 7, "outputs": [object()]}, ends=1)
+    await outbox.close(flush=True)
+
+    (frame,) = wire.frames
+    (end,) = frame
+    message = end.pop("message")
+    assert end == {"type": "end", "event": 1, "outcome": "error", "ref": 7}
+    assert message.startswith("the server could not send the outputs: ")
+
+
+async def test_a_message_put_after_statuses_follows_the_held_ones() -> None:
+    """put_after_statuses (a pong) leaves behind each status put before it."""
+    wire = Wire()
+    outbox = Outbox(wire)
+    second = {**RUNNING, "event": 2}
+    pong = {"type": "pong", "ref": 3}
+
+    toast = {"type": "toast", "event": 1, "level": "info", "message": "hi"}
+
+    outbox.put_status(1, RUNNING)
+    outbox.put(toast)
+    outbox.put_status(2, second)
+    outbox.put_after_statuses(pong)
+    await wire.wait_for_frames(1)
+
+    assert wire.frames == [[toast, RUNNING, second, pong]]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 import numpy as np
+import pandas as pd
 import PIL.Image
 import pytest
 from waiting import wait_event
@@ -430,6 +431,23 @@ async def test_show_error_puts_the_exception_text_in_the_answer(
         500,
         {"error": "ZeroDivisionError: division by zero", "code": "internal"},
     )
+
+
+async def test_outputs_that_cannot_be_encoded_answer_500_saying_so(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """The function ran: the 500 answer blames the encoding, not the function."""
+    periods = pd.DataFrame({"x": pd.period_range("2020-01", periods=2), "y": [1, 2]})
+    with gr.Blocks() as demo:
+        plot = gr.LinePlot(x="x", y="y")
+        gr.Button().click(lambda: periods, None, plot, api_name="plot")
+    url = launch(demo.queue(api_open=True))
+
+    status, body = await post(http, url, "plot", {"data": []})
+
+    assert status == 500
+    assert body["code"] == "internal"
+    assert body["error"].startswith("the server could not send the outputs: ")
 
 
 async def test_time_limit_stops_a_direct_call(

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+import pandas as pd
 import pytest
 from waiting import wait_event, wait_until
 
@@ -1201,6 +1202,47 @@ async def test_a_js_listener_call_without_fn_sets_its_outputs(launch: Apps) -> N
 
         assert result == "HELLO"
         assert client.values[out.id] == "HELLO"
+
+
+async def test_a_js_listener_leaves_its_state_outputs_as_they_were(
+    launch: Apps,
+) -> None:
+    """The page holds no State: a js listener's call sets the other outputs only."""
+    with gr.Blocks() as demo:
+        text = gr.Textbox(label="Text")
+        state = gr.State({"n": 1})
+        shown = gr.Textbox(label="Shown")
+        gr.Button("Upper").click(None, text, [text, state], js="(x) => [x, null]")
+        gr.Button("Read").click(
+            lambda s: f"{type(s).__name__} {s}", state, shown, api_name="read"
+        )
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        [listener] = [ls for ls in client.config["listeners"] if ls["js"]]
+        await client.predict("HELLO", listener=listener["id"])
+        read = await client.predict(api_name="read")
+
+    assert client.values[text.id] == "HELLO"
+    assert read == "dict {'n': 1}"
+
+
+async def test_a_call_whose_outputs_cannot_be_sent_fails_and_the_session_goes_on(
+    launch: Apps,
+) -> None:
+    """An output the wire cannot carry ends the call with an error, not silence."""
+    periods = pd.DataFrame(
+        {"x": pd.period_range("2020-01", periods=3, freq="M"), "y": [1, 2, 3]}
+    )
+    with gr.Blocks() as demo:
+        plot = gr.LinePlot(x="x", y="y")
+        out = gr.Textbox(label="Out")
+        gr.Button("Plot").click(lambda: periods, None, plot, api_name="plot")
+        gr.Button("Echo").click(lambda: "fine", None, out, api_name="echo")
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        with pytest.raises(gr.EventError, match="could not send the outputs"):
+            await asyncio.wait_for(client.predict(api_name="plot"), TIMEOUT)
+        assert await client.predict(api_name="echo") == "fine"
 
 
 async def test_a_trigger_skips_the_listeners_it_names(

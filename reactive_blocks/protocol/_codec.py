@@ -7,6 +7,7 @@ header is ``{"parts": [[size, mime], ...], "body": ...}``; inside the body a
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from typing import Any, Final, TypeGuard
 
@@ -48,6 +49,10 @@ def encode_frame(body: Any) -> tuple[bytes, bool]:
             return {"$bin": len(parts) - 1}
         if isinstance(value, (set, frozenset, tuple)):
             return list(value)
+        if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+            return value.tolist()  # an array orjson takes only contiguous
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
         raise TypeError(f"cannot send a value of type {type(value).__name__}")
 
     text = orjson.dumps(body, default=collect, option=_OPTIONS)

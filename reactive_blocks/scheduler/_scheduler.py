@@ -493,10 +493,16 @@ class Scheduler:
         if listener.fn is None:
             # A listener without a function only applies the output values its
             # js computed in the browser; triggered otherwise, it does nothing.
+            # The page holds no State, so a State output keeps its value.
             for event in events:
                 if event.inputs is not None:
-                    values = event.inputs
-                    self._apply(event, tuple(values) if len(values) != 1 else values[0])
+                    computed = {
+                        c: v
+                        for c, v in zip(listener.outputs, event.inputs, strict=True)
+                        if v is not FROM_SESSION
+                    }
+                    if computed:
+                        self._apply(event, computed)
             return
 
         arguments = [self._arguments(e) for e in events]

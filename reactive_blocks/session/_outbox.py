@@ -160,6 +160,18 @@ class Outbox:
         self._end_wait()
         self._wake()
 
+    def put_after_statuses(self, message: dict[str, Any]) -> None:
+        """Queue a message behind every status put before it, held ones included.
+
+        A ``pong`` promises that each run started before its ``ping`` has
+        sent its status; a held status would otherwise follow it in the frame.
+        """
+        if self._statuses:
+            # Where a frame puts them: after the head, before the changes.
+            self._head.extend(self._statuses.values())
+            self._statuses = {}
+        self.put(message)
+
     def put_status(self, event: Any, message: dict[str, Any]) -> None:
         """Queue the newest status of ``event``; it replaces an unsent older one.
 
@@ -520,9 +532,27 @@ def _encodable(frame: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 kept.append({"type": "update", "changes": changes})
         elif (problem := _refused(message)) is None:
             kept.append(message)
+        elif message.get("type") == "end":
+            kept.append(_failed_end(message, problem))
         else:
             kept.append(_unsendable(f"a {message.get('type')!r} message", problem))
     return kept
+
+
+def _failed_end(end: dict[str, Any], problem: str) -> dict[str, Any]:
+    """An ``end`` whose outputs cannot be sent ends its run with an error instead.
+
+    Its run must still end, with its ref, or the caller waits for it forever.
+    """
+    log.error("cannot send the outputs of event %s: %s", end.get("event"), problem)
+    failed: dict[str, Any] = {
+        k: end[k] for k in ("type", "event", "listener") if k in end
+    }
+    failed["outcome"] = "error"
+    failed["message"] = f"the server could not send the outputs: {problem}"
+    if "ref" in end:
+        failed["ref"] = end["ref"]
+    return failed
 
 
 def _refused(value: Any) -> str | None:

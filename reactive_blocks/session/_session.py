@@ -252,7 +252,7 @@ class Session:
                 self._streams = Streams(self)
             self._streams.receive(message)
         elif kind == "ping":
-            self.outbox.put({"type": "pong", "ref": ref})
+            self.outbox.put_after_statuses({"type": "pong", "ref": ref})
         elif kind == "ack":
             self.outbox.acknowledge(self._acknowledged(message))
         elif kind == "hello":

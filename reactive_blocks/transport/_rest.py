@@ -140,7 +140,9 @@ class _Api:
             log.error(
                 "listener %s: cannot encode its outputs", listener.name, exc_info=exc
             )
-            return ApiError(500, "internal", GENERIC_ERROR).response()
+            return ApiError(
+                500, "internal", f"the server could not send the outputs: {exc}"
+            ).response()
 
     async def no_route(self, request: web.Request) -> web.Response:
         """A JSON answer for a path or method under api/ that serves nothing."""
