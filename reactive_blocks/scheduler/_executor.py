@@ -36,9 +36,11 @@ class Executor(Protocol):
     ) -> asyncio.Future[Any]:
         """Start ``fn(*args, **kwargs)``; the future gives what it returned.
 
-        An awaitable it returned is awaited first; a generator comes back
-        unstarted. Cancelling the future abandons the call: a function
-        already running in a thread runs on, and its result is dropped.
+        It runs in a copy of the caller's context, where ``gr.Info`` and
+        ``gr.Progress`` find the run they belong to. An awaitable it
+        returned is awaited first; a generator comes back unstarted.
+        Cancelling the future abandons the call: a function already
+        running in a thread runs on, and its result is dropped.
         """
         ...
 
