@@ -224,3 +224,19 @@ async def test_a_message_put_after_statuses_follows_the_held_ones() -> None:
     await wire.wait_for_frames(1)
 
     assert wire.frames == [[toast, RUNNING, second, pong]]
+
+
+async def test_a_toast_follows_its_own_events_held_status_only() -> None:
+    """put_after_statuses(of=event) sends that event's status first, holds the rest."""
+    wire = Wire()
+    outbox = Outbox(wire)
+    second = {**RUNNING, "event": 2}
+    toast = {"type": "toast", "event": 2, "level": "info", "message": "hi"}
+
+    outbox.put_status(1, RUNNING)
+    outbox.put_status(2, second)
+    outbox.put_after_statuses(toast, of=2)
+    outbox.put(END, ends=1)
+    await wire.wait_for_frames(1)
+
+    assert wire.frames == [[second, toast, END]]

@@ -160,16 +160,20 @@ class Outbox:
         self._end_wait()
         self._wake()
 
-    def put_after_statuses(self, message: dict[str, Any]) -> None:
-        """Queue a message behind every status put before it, held ones included.
+    def put_after_statuses(self, message: dict[str, Any], *, of: Any = None) -> None:
+        """Queue a message behind the statuses put before it, held ones included.
 
-        A ``pong`` promises that each run started before its ``ping`` has
-        sent its status; a held status would otherwise follow it in the frame.
+        ``of`` names the one event whose status must go first (a toast of a
+        run follows its ``running``); None means every event's: a ``pong``
+        promises that each run started before its ``ping`` has sent its
+        status. A held status would otherwise follow the message in its frame.
         """
-        if self._statuses:
-            # Where a frame puts them: after the head, before the changes.
+        # Where a frame puts statuses: after the head, before the changes.
+        if of is None:
             self._head.extend(self._statuses.values())
             self._statuses = {}
+        elif (status := self._statuses.pop(of, None)) is not None:
+            self._head.append(status)
         self.put(message)
 
     def put_status(self, event: Any, message: dict[str, Any]) -> None:

@@ -622,14 +622,15 @@ class Session:
     def notify(
         self, event: Event, level: str, message: str, duration: float | None
     ) -> None:
-        self.outbox.put(
+        self.outbox.put_after_statuses(
             {
                 "type": "toast",
                 "event": event.id,
                 "level": level,
                 "message": message,
                 "duration": duration,
-            }
+            },
+            of=event.id,
         )
 
     def progress(self, event: Event, update: dict[str, Any]) -> None:
