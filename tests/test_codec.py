@@ -57,6 +57,24 @@ def test_values_plain_orjson_refuses_are_sent_as_lists_and_objects() -> None:
         encode_frame([{"value": object()}])
 
 
+@dataclasses.dataclass
+class _Picture:
+    caption: str
+    image: Blob
+
+
+def test_a_blob_inside_a_dataclass_still_travels_as_a_part() -> None:
+    """A dataclass is opened one level at a time, so its Blob stays binary."""
+    picture = _Picture("cat", Blob(b"\x89PNG", "image/png"))
+
+    data, binary = encode_frame([{"value": picture}])
+
+    assert binary
+    assert decode_frame(data, binary) == [
+        {"value": {"caption": "cat", "image": Blob(b"\x89PNG", "image/png")}}
+    ]
+
+
 def test_two_blobs_round_trip_through_a_binary_frame() -> None:
     """Two blobs travel as parts after a header whose body marks them by index."""
     first, second = Blob(PNG_BYTES, "image/png"), Blob(RAW_BYTES)

@@ -240,3 +240,24 @@ async def test_a_toast_follows_its_own_events_held_status_only() -> None:
     await wire.wait_for_frames(1)
 
     assert wire.frames == [[second, toast, END]]
+
+
+async def test_after_a_value_the_client_never_got_the_next_one_goes_whole() -> None:
+    """Edits against a refused value would not apply: the next value is sent whole."""
+    wire = Wire()
+    outbox = Outbox(wire)
+    refused = [object(), 2]
+
+    outbox.change(4, "value", [1, 2, 3], None)
+    await wire.wait_for_frames(1)
+    outbox.change(4, "value", refused, [1, 2, 3])
+    await wire.wait_for_frames(2)
+    outbox.change(4, "value", [1, 2, 4], refused)
+    await wire.wait_for_frames(3)
+    outbox.change(4, "value", [1, 2, 5], [1, 2, 4])
+    await wire.wait_for_frames(4)
+
+    [error] = wire.frames[1]
+    assert error["message"].startswith("the server could not send block 4 'value': ")
+    assert wire.frames[2] == [_update([4, "value", [1, 2, 4]])]
+    assert wire.frames[3] == [_update([4, "value", [["replace", [2], 5]], "edit"])]

@@ -1233,16 +1233,22 @@ async def test_a_call_whose_outputs_cannot_be_sent_fails_and_the_session_goes_on
     periods = pd.DataFrame(
         {"x": pd.period_range("2020-01", periods=3, freq="M"), "y": [1, 2, 3]}
     )
+    numbers = pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 2.0, 3.0]})
     with gr.Blocks() as demo:
         plot = gr.LinePlot(x="x", y="y")
         out = gr.Textbox(label="Out")
         gr.Button("Plot").click(lambda: periods, None, plot, api_name="plot")
+        gr.Button("Good").click(lambda: numbers, None, plot, api_name="good")
         gr.Button("Echo").click(lambda: "fine", None, out, api_name="echo")
 
     async with gr.AsyncClient(launch(demo)) as client:
         with pytest.raises(gr.EventError, match="could not send the outputs"):
             await asyncio.wait_for(client.predict(api_name="plot"), TIMEOUT)
         assert await client.predict(api_name="echo") == "fine"
+        # The page never got the refused plot: the next one must not be edits to it.
+        await asyncio.wait_for(client.predict(api_name="good"), TIMEOUT)
+
+        assert client.values[plot.id]["data"] == [[1, 1.0], [2, 2.0], [3, 3.0]]
 
 
 async def test_a_trigger_skips_the_listeners_it_names(

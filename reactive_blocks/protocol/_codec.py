@@ -52,7 +52,8 @@ def encode_frame(body: Any) -> tuple[bytes, bool]:
         if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
             return value.tolist()  # an array orjson takes only contiguous
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.asdict(value)
+            # One level at a time: a Blob inside stays a Blob, sent as a part.
+            return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         raise TypeError(f"cannot send a value of type {type(value).__name__}")
 
     text = orjson.dumps(body, default=collect, option=_OPTIONS)

@@ -108,6 +108,7 @@ class Outbox:
         "_sent",
         "_sent_bytes",
         "_sink",
+        "_stale",
         "_status_since",
         "_status_timer",
         "_statuses",
@@ -145,6 +146,9 @@ class Outbox:
         self._writer: asyncio.Task[None] | None = None
         self._flushing: asyncio.Handle | None = None
         self._last_sent = 0.0
+        # Block properties whose newest value the client never got (it could
+        # not be encoded): their next value goes whole, not as edits.
+        self._stale: set[tuple[int, str]] | None = None
 
     def put(self, message: dict[str, Any], *, ends: Any = None) -> None:
         """Queue one message, after everything put before it, and send soon.
@@ -331,7 +335,13 @@ class Outbox:
             self._statuses = {}
             self._drop_status_timer()
         if self._changes:
-            changes = [_encode_change(k, *v) for k, v in self._changes.items()]
+            stale = self._stale
+            changes = [
+                [*k, v[1]] if stale and k in stale else _encode_change(k, *v)
+                for k, v in self._changes.items()
+            ]
+            if stale:
+                stale.difference_update(self._changes)
             frame.append({"type": "update", "changes": changes})
             self._changes = {}
         if self._latest:
@@ -448,7 +458,9 @@ class Outbox:
         try:
             data, binary = encode_frame(frame)
         except TypeError:
-            frame = _encodable(frame)
+            frame, refused = _encodable(frame)
+            if refused:
+                self._stale = (self._stale or set()) | refused
             data, binary = encode_frame(frame)
         start = self._next_index
         self._next_index += len(frame)
@@ -514,13 +526,18 @@ def _encode_change(key: tuple[int, str], sent: Any, newest: Any) -> list[Any]:
     return [block_id, prop, newest]
 
 
-def _encodable(frame: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _encodable(
+    frame: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], set[tuple[int, str]]]:
     """The frame without what cannot be encoded, plus an error saying what.
 
     A value a component let through but the wire cannot carry must not stop
-    the session's sending for good: the rest still goes out.
+    the session's sending for good: the rest still goes out. Also returns the
+    block properties whose change was left out: the client still holds
+    their previous value.
     """
     kept: list[dict[str, Any]] = []
+    refused: set[tuple[int, str]] = set()
     for message in frame:
         if message.get("type") == "update":
             changes = []
@@ -529,6 +546,7 @@ def _encodable(frame: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 if problem is None:
                     changes.append(change)
                 else:
+                    refused.add((change[0], change[1]))
                     kept.append(
                         _unsendable(f"block {change[0]} {change[1]!r}", problem)
                     )
@@ -540,7 +558,7 @@ def _encodable(frame: list[dict[str, Any]]) -> list[dict[str, Any]]:
             kept.append(_failed_end(message, problem))
         else:
             kept.append(_unsendable(f"a {message.get('type')!r} message", problem))
-    return kept
+    return kept, refused
 
 
 def _failed_end(end: dict[str, Any], problem: str) -> dict[str, Any]:
