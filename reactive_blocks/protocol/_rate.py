@@ -21,13 +21,10 @@ class TokenBucket:
 
     def take(self) -> bool:
         """Take a token if one is there."""
-        now = time.monotonic()
-        tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if tokens < 1:
-            self.tokens = tokens
+        self._refill()
+        if self.tokens < 1:
             return False
-        self.tokens = tokens - 1
+        self.tokens -= 1
         return True
 
     def wait_time(self) -> float:
