@@ -11,6 +11,7 @@ from reactive_blocks.scheduler._event import (
     EventOwner,
     Outcome,
     Stage,
+    with_state_places,
 )
 from reactive_blocks.scheduler._executor import Executor, LocalExecutor, Step
 from reactive_blocks.scheduler._outputs import OutputChange, OutputError, output_changes
@@ -37,4 +38,5 @@ __all__ = [
     "Warning",
     "output_changes",
     "run_directly",
+    "with_state_places",
 ]

@@ -14,6 +14,16 @@ Stage = Literal["queued", "held", "running", "ended"]
 #: In an event's explicit inputs: read this one from the session when the run
 #: starts (a ``State``, which callers cannot pass).
 FROM_SESSION: Any = type("FromSession", (), {"__repr__": lambda self: "FROM_SESSION"})()
+
+
+def with_state_places(components: tuple[Component, ...], sent: list[Any]) -> list[Any]:
+    """One value per component: ``sent`` in order, FROM_SESSION for each State."""
+    if len(sent) == len(components):
+        return sent
+    given = iter(sent)
+    return [FROM_SESSION if c.server_only else next(given) for c in components]
+
+
 Outcome = Literal["done", "error", "cancelled", "refused"]
 
 

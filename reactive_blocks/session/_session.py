@@ -14,12 +14,12 @@ from reactive_blocks.errors import Error, ProtocolError
 from reactive_blocks.log import session_logger as log
 from reactive_blocks.protocol import PROTOCOL_VERSION, equal_values, is_json_int
 from reactive_blocks.scheduler import (
-    FROM_SESSION,
     Event,
     Outcome,
     OutputChange,
     Refusal,
     Stage,
+    with_state_places,
 )
 from reactive_blocks.session._outbox import Outbox, Sink
 from reactive_blocks.session._streams import Streams
@@ -421,9 +421,7 @@ class Session:
         except ValueError as exc:
             raise ProtocolError("bad_value", str(exc)) from None
 
-        if len(passed) != len(takes):
-            given = iter(values)
-            values = [FROM_SESSION if c.server_only else next(given) for c in takes]
+        values = with_state_places(takes, values)
         self.runtime.scheduler.submit(self, listener, ref=ref, inputs=values)
 
     def _called_listener(self, message: dict[str, Any]) -> Listener:

@@ -24,7 +24,7 @@ from reactive_blocks.declaration import Component, Image, Listener
 from reactive_blocks.errors import Error
 from reactive_blocks.log import transport_logger as log
 from reactive_blocks.protocol import Blob, too_large_text
-from reactive_blocks.scheduler import FROM_SESSION, RunFailed, run_directly
+from reactive_blocks.scheduler import RunFailed, run_directly, with_state_places
 from reactive_blocks.session import GENERIC_ERROR, Runtime
 from reactive_blocks.transport._auth import COOKIE, Login
 
@@ -236,7 +236,7 @@ def _inputs(listener: Listener, data: list[Any]) -> list[Any]:
     are checked with ``validate_output``: a component the user cannot edit
     in the page (a Chatbot's history) still takes a value here.
     """
-    passed = [c for c in listener.inputs if not c.server_only]
+    passed = listener.sent_inputs
     if len(data) != len(passed):
         names = ", ".join(c.name for c in passed) or "none"
         raise ApiError(
@@ -252,8 +252,7 @@ def _inputs(listener: Listener, data: list[Any]) -> list[Any]:
             checked.append(component.validate_output(_from_json(component, value)))
         except (ValueError, TypeError) as exc:
             raise ApiError(400, "bad_value", str(exc)) from None
-    given = iter(checked)
-    return [FROM_SESSION if c.server_only else next(given) for c in listener.inputs]
+    return with_state_places(listener.inputs, checked)
 
 
 def _check_uploads(inputs: list[Any], limit: int | None) -> None:
