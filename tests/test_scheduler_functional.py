@@ -55,6 +55,17 @@ def toasts(messages: list[Message]) -> list[Message]:
     return [m for m in messages if m["type"] == "toast"]
 
 
+def toast(level: str, text: str, *, duration: float | None = 10) -> Message:
+    """The toast message of event 1 that gr.Info/gr.Warning(text) sends."""
+    return {
+        "type": "toast",
+        "event": 1,
+        "level": level,
+        "message": text,
+        "duration": duration,
+    }
+
+
 def stages(messages: list[Message], event: int) -> list[tuple[str, int | None]]:
     """The (stage, position) of each ``event`` message about ``event``."""
     return [
@@ -819,20 +830,8 @@ async def test_warning_and_info_are_sent_as_toasts(
     received = await until(sock, ended(1))
 
     assert toasts(received) == [
-        {
-            "type": "toast",
-            "event": 1,
-            "level": "warning",
-            "message": "x is negative",
-            "duration": 10,
-        },
-        {
-            "type": "toast",
-            "event": 1,
-            "level": "info",
-            "message": "using its absolute value",
-            "duration": None,
-        },
+        toast("warning", "x is negative"),
+        toast("info", "using its absolute value", duration=None),
     ]
     assert received[-1] == {
         "type": "end",
@@ -862,15 +861,7 @@ async def test_a_coroutine_a_sync_function_returns_runs_inside_its_run(
     await sock.send(trigger(run, 1))
     received = await until(sock, ended(1))
 
-    assert toasts(received) == [
-        {
-            "type": "toast",
-            "event": 1,
-            "level": "info",
-            "message": "from the coroutine",
-            "duration": 10,
-        }
-    ]
+    assert toasts(received) == [toast("info", "from the coroutine")]
     assert mirror({out.id: ""}, received) == {out.id: "checked"}
     assert ends(received)[-1]["outcome"] == "done"
 
@@ -926,15 +917,7 @@ async def test_a_generator_warns_then_fails_after_a_yield(
     await sock.send(trigger(run, 1))
     received = await until(sock, ended(1))
 
-    assert toasts(received) == [
-        {
-            "type": "toast",
-            "event": 1,
-            "level": "warning",
-            "message": "halfway there",
-            "duration": 10,
-        }
-    ]
+    assert toasts(received) == [toast("warning", "halfway there")]
     assert received[-1] == {
         "type": "end",
         "event": 1,
