@@ -134,6 +134,7 @@ class Sockets:
             url.replace("http://", "ws://").rstrip("/") + "/ws",
             compression=None,
             open_timeout=TIMEOUT,
+            max_size=64 * 1024 * 1024,  # a big image output, whole
         )
         sock = RawSocket(connection)
         self._open.append(sock)

@@ -887,6 +887,124 @@ async def test_sync_functions_run_in_worker_threads_and_async_on_the_loop(
     assert seen["async"] == ("reactive_blocks-server", True)
 
 
+async def test_costly_conversions_run_with_a_sync_function_off_the_loop(
+    launch: Apps,
+) -> None:
+    """An Image's preprocess and postprocess share a sync call's worker thread.
+
+    A batch function's too. With an async function they run on the loop, as
+    the function does; a sync generator prepares its inputs in its worker
+    thread, and its yields are converted on the loop as they come.
+    """
+    seen: dict[tuple[str, str], bool] = {}
+
+    def has_running_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    current: dict[str, str] = {}
+
+    class NotedImage(gr.Image):
+        """Notes where it converts a run's values (not the initial None)."""
+
+        def preprocess(self, value: Any) -> Any:
+            if value is not None:
+                seen[("preprocess", current["fn"])] = has_running_loop()
+            return super().preprocess(value)
+
+        def postprocess(self, value: Any) -> Any:
+            if value is not None:
+                seen[("postprocess", current["fn"])] = has_running_loop()
+            return super().postprocess(value)
+
+    pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    with gr.Blocks() as demo:
+        upload = NotedImage(label="Upload")
+        flipped = NotedImage(label="Flipped")
+        button = gr.Button()
+
+        def sync_flip(image: np.ndarray) -> np.ndarray:
+            return np.fliplr(image)
+
+        async def async_flip(image: np.ndarray) -> np.ndarray:
+            return np.fliplr(image)
+
+        def batch_flip(images: list[np.ndarray]) -> tuple[list[np.ndarray]]:
+            return ([np.fliplr(image) for image in images],)
+
+        def generator_flip(image: np.ndarray) -> Iterator[np.ndarray]:
+            yield np.fliplr(image)
+
+        button.click(sync_flip, upload, flipped)
+        button.click(async_flip, upload, flipped)
+        button.click(batch_flip, upload, flipped, batch=True)
+        button.click(generator_flip, upload, flipped)
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        for fn in ("sync_flip", "async_flip", "batch_flip", "generator_flip"):
+            current["fn"] = fn
+            result = await client.predict(
+                gr.Blob(png(pixels), "image/png"), api_name=fn
+            )
+            with PIL.Image.open(io.BytesIO(result.data)) as image:
+                np.testing.assert_array_equal(np.asarray(image), pixels[:, ::-1, :])
+
+    assert seen == {
+        ("preprocess", "sync_flip"): False,
+        ("postprocess", "sync_flip"): False,
+        ("preprocess", "async_flip"): True,
+        ("postprocess", "async_flip"): True,
+        ("preprocess", "batch_flip"): False,
+        ("postprocess", "batch_flip"): False,
+        ("preprocess", "generator_flip"): False,
+        ("postprocess", "generator_flip"): True,
+    }
+
+
+async def test_other_sessions_are_answered_while_an_output_converts(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """While an Image output is encoded, the loop serves another session.
+
+    The encoding starts, then waits until another socket's ping got its
+    pong: on the loop, which could not answer the ping, it would wait until
+    the test timed out.
+    """
+    converting, answered = threading.Event(), threading.Event()
+    pixels = np.arange(4 * 4 * 3, dtype=np.uint8).reshape(4, 4, 3)
+
+    class PatientImage(gr.Image):
+        def postprocess(self, value: Any) -> Any:
+            if value is not None:
+                converting.set()
+                if not answered.wait(TIMEOUT):
+                    raise AssertionError("no pong while the image was encoded")
+            return super().postprocess(value)
+
+    with gr.Blocks() as demo:
+        button = gr.Button()
+        picture = PatientImage(label="Picture")
+        button.click(lambda: pixels, None, picture, api_name="paint")
+
+    url = launch(demo)
+    painter, _ = await sockets.open(url)
+    watcher, _ = await sockets.open(url)
+    await painter.send({"type": "call", "api_name": "paint", "inputs": [], "ref": 1})
+    assert await asyncio.to_thread(converting.wait, TIMEOUT)
+    await watcher.ping()
+    answered.set()
+    end = (await painter.receive_until(lambda m: m["type"] == "end" and m["ref"] == 1))[
+        -1
+    ]
+
+    assert end["outcome"] == "done"
+    with PIL.Image.open(io.BytesIO(end["outputs"][0].data)) as image:
+        np.testing.assert_array_equal(np.asarray(image), pixels)
+
+
 def png(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     PIL.Image.fromarray(pixels).save(buffer, format="PNG")

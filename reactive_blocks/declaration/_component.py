@@ -40,6 +40,10 @@ class Component(Block):
     block_type: ClassVar[str] = "component"
     #: Whether the value stays on the server: never sent, fresh per session.
     server_only: ClassVar[bool] = False
+    #: Whether ``preprocess`` or ``postprocess`` can take long (decoding an
+    #: image, copying a big State): a plain function's call then does them
+    #: in its worker thread, off the event loop.
+    costly_conversion: ClassVar[bool] = False
     #: Whether the value may arrive as frames of a stream (``stream`` messages),
     #: which fire the ``stream`` listeners instead of ``change``.
     streaming: bool = False

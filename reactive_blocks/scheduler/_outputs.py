@@ -82,3 +82,28 @@ def _change(listener: Listener, component: Component, value: Any) -> OutputChang
         except (ValueError, TypeError, OSError) as exc:
             raise OutputError(f"listener {listener.name}: {exc}") from exc
     return component, props
+
+
+def split_batch(listener: Listener, result: Any, size: int) -> list[Any]:
+    """Per-caller results of a batch function: it returns one list per output.
+
+    As in Gradio, the outer tuple or list is always per output, even for one
+    output: ``return ([...],)`` and ``return [[...]]`` both mean one output.
+    """
+    outputs = len(listener.outputs)
+    if outputs == 0:
+        return [None] * size
+    if not isinstance(result, (tuple, list)) or len(result) != outputs:
+        raise OutputError(
+            f"batch listener {listener.name} must return a tuple of {outputs} lists, "
+            "one per output"
+        )
+    for column in result:
+        if len(column) != size:
+            raise OutputError(
+                f"batch listener {listener.name} returned {len(column)} items for a "
+                f"batch of {size}"
+            )
+    if outputs == 1:
+        return list(result[0])
+    return [tuple(column[i] for column in result) for i in range(size)]

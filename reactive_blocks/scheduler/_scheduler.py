@@ -30,9 +30,18 @@ from reactive_blocks.errors import Error
 from reactive_blocks.graph import Graph
 from reactive_blocks.log import scheduler_logger as log
 from reactive_blocks.scheduler._context import RunContext, current_run
+from reactive_blocks.scheduler._conversion import (
+    Converted,
+    ConvertedBatch,
+    batch_columns,
+    call_batch_converting,
+    call_converting,
+    converts_in_call,
+    prepared_inputs,
+)
 from reactive_blocks.scheduler._event import FROM_SESSION, Event, EventOwner, Outcome
 from reactive_blocks.scheduler._executor import Executor
-from reactive_blocks.scheduler._outputs import OutputError, output_changes
+from reactive_blocks.scheduler._outputs import OutputChange, output_changes, split_batch
 from reactive_blocks.scheduler._progress import (
     Progress,
     progress_parameters,
@@ -107,6 +116,7 @@ class Scheduler:
         self._owned: dict[str, set[Event]] = {}
         self._runs: set[asyncio.Future[Any]] = set()
         self._direct: dict[int, bool] = {}
+        self._converting: dict[int, bool] = {}
         self._queued_total = 0
         self._progress_cache: dict[int, dict[str, Progress]] = {}
         self._durations = Durations()
@@ -401,7 +411,7 @@ class Scheduler:
         # own to start it in.
         token = current_run.set(RunContext(events, asyncio.get_running_loop()))
         try:
-            call = self.executor.call(listener.fn, self._arguments(event))
+            call = self._execute(listener, event)
         except Exception as exc:
             self._end_run(events, group, started, *_failure(listener, exc))
             return
@@ -428,7 +438,9 @@ class Scheduler:
             return
         try:
             result = call.result()
-            if inspect.isgenerator(result) or inspect.isasyncgen(result):
+            if type(result) is not Converted and (
+                inspect.isgenerator(result) or inspect.isasyncgen(result)
+            ):
                 # A plain function that returned a generator streams it in a task.
                 self._spawn(events, group, self._run(events, group, result))
                 return
@@ -505,16 +517,8 @@ class Scheduler:
                         self._apply(event, computed)
             return
 
-        arguments = [self._arguments(e) for e in events]
         if listener.batch:
-            columns = (
-                [list(c) for c in zip(*arguments, strict=True)] if arguments[0] else []
-            )
-            result = await self.executor.call(listener.fn, columns)
-            for event, item in zip(
-                events, _split_batch(listener, result, len(events)), strict=True
-            ):
-                self._apply(event, item)
+            await self._call_batch(listener, events)
             return
 
         event = events[0]
@@ -524,13 +528,47 @@ class Scheduler:
         }
         if any(p.track_tqdm for p in kwargs.values()):
             with tracking_tqdm(next(iter(kwargs.values()))):
-                result = await self.executor.call(listener.fn, arguments[0], kwargs)
+                result = await self._execute(listener, event, kwargs)
         else:
-            result = await self.executor.call(listener.fn, arguments[0], kwargs)
+            result = await self._execute(listener, event, kwargs)
         if inspect.isgenerator(result) or inspect.isasyncgen(result):
             await self._stream(event, result)
         else:
             self._apply(event, result)
+
+    async def _call_batch(self, listener: Listener, events: list[Event]) -> None:
+        batch = [self._input_values(e) for e in events]
+        if self._converts_in_call(listener):
+            result = await self.executor.call(call_batch_converting, [listener, batch])
+        else:
+            assert listener.fn is not None
+            result = await self.executor.call(
+                listener.fn, batch_columns(listener, batch)
+            )
+        if isinstance(result, ConvertedBatch):
+            items: list[Any] = result.items
+        else:
+            items = split_batch(listener, result, len(events))
+        for event, item in zip(events, items, strict=True):
+            self._apply(event, item)
+
+    def _execute(
+        self, listener: Listener, event: Event, kwargs: dict[str, Any] | None = None
+    ) -> asyncio.Future[Any]:
+        """Start one call of ``listener``'s function for ``event``."""
+        values = self._input_values(event)
+        if self._converts_in_call(listener):
+            return self.executor.call(call_converting, [listener, values, kwargs])
+        assert listener.fn is not None
+        return self.executor.call(
+            listener.fn, prepared_inputs(listener, values), kwargs
+        )
+
+    def _converts_in_call(self, listener: Listener) -> bool:
+        converts = self._converting.get(listener.id)
+        if converts is None:
+            converts = self._converting[listener.id] = converts_in_call(listener)
+        return converts
 
     async def _stream(
         self, event: Event, generator: Iterator[Any] | AsyncIterator[Any]
@@ -552,32 +590,28 @@ class Scheduler:
             self._progress_cache[listener.id] = found
         return found
 
-    def _arguments(self, event: Event) -> list[Any]:
+    def _input_values(self, event: Event) -> list[Any]:
+        """The values of the inputs of ``event``'s run, as stored: not prepared."""
         listener = event.listener
         given = event.inputs
         if given is None:
-            values = event.owner.read_values(listener.inputs)
-        elif len(listener.sent_inputs) != len(listener.inputs):
+            return event.owner.read_values(listener.inputs)
+        if len(listener.sent_inputs) != len(listener.inputs):
             # FROM_SESSION stands in for each State input.
             stored = event.owner.read_values(listener.inputs)
-            values = [
+            return [
                 s if v is FROM_SESSION else v
                 for s, v in zip(stored, given, strict=True)
             ]
-        else:
-            values = given
-        if listener.transforms_inputs:
-            values = [
-                c.preprocess(v) for c, v in zip(listener.inputs, values, strict=True)
-            ]
-        if listener.inputs_as_dict:
-            return [dict(zip(listener.inputs, values, strict=True))]
-        return values  # the function gets them spread out: nothing shares the list
+        return given
 
     def _apply(self, event: Event, result: Any) -> None:
         if event.stage != "running" or not event.owner.is_open:
             return
-        changes = output_changes(event.listener, result)
+        if type(result) is Converted:
+            changes: list[OutputChange] = result
+        else:
+            changes = output_changes(event.listener, result)
         event.owner.apply_outputs(event, changes)
 
     def _finish(
@@ -695,28 +729,3 @@ class Durations:
 
     def estimate(self, listener_id: int) -> float | None:
         return self._average.get(listener_id)
-
-
-def _split_batch(listener: Listener, result: Any, size: int) -> list[Any]:
-    """Per-caller results of a batch function: it returns one list per output.
-
-    As in Gradio, the outer tuple or list is always per output, even for one
-    output: ``return ([...],)`` and ``return [[...]]`` both mean one output.
-    """
-    outputs = len(listener.outputs)
-    if outputs == 0:
-        return [None] * size
-    if not isinstance(result, (tuple, list)) or len(result) != outputs:
-        raise OutputError(
-            f"batch listener {listener.name} must return a tuple of {outputs} lists, "
-            "one per output"
-        )
-    for column in result:
-        if len(column) != size:
-            raise OutputError(
-                f"batch listener {listener.name} returned {len(column)} items for a "
-                f"batch of {size}"
-            )
-    if outputs == 1:
-        return list(result[0])
-    return [tuple(column[i] for column in result) for i in range(size)]

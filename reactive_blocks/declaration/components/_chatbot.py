@@ -22,6 +22,7 @@ class Chatbot(Component):
     """
 
     block_type: ClassVar[str] = "chatbot"
+    costly_conversion: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -79,6 +79,7 @@ class Image(Component):
     """
 
     block_type: ClassVar[str] = "image"
+    costly_conversion: ClassVar[bool] = True
     upload = EventListener("upload", doc="The user uploaded an image.")
     clear = EventListener("clear", doc="The user cleared the image.")
     # Frames never pile up: a slow listener goes on with the newest frame.

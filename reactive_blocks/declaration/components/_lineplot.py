@@ -32,6 +32,7 @@ class LinePlot(Component):
     """
 
     block_type: ClassVar[str] = "lineplot"
+    costly_conversion: ClassVar[bool] = True
 
     def __init__(
         self,

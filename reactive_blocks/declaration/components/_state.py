@@ -32,6 +32,7 @@ class State(Component):
 
     block_type: ClassVar[str] = "state"
     server_only: ClassVar[bool] = True
+    costly_conversion: ClassVar[bool] = True
 
     def __init__(
         self,
