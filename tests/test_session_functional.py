@@ -1099,6 +1099,52 @@ async def test_a_truncated_image_is_a_bad_value_and_the_session_carries_on(
     assert runs == [5]
 
 
+async def test_other_sessions_are_answered_while_an_upload_is_checked(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """An upload is decoded whole off the loop; its session's next message waits.
+
+    The check starts, then waits until another socket's ping got its pong:
+    on the loop, which could not answer that ping, it would wait until the
+    test timed out. The uploader's own trigger, sent right after its upload,
+    runs only once the check ended, and reads the new image.
+    """
+    checking, answered = threading.Event(), threading.Event()
+
+    class PatientImage(gr.Image):
+        def check_whole(self, value: Any) -> None:
+            checking.set()
+            if not answered.wait(TIMEOUT):
+                raise AssertionError("no pong while the upload was checked")
+            super().check_whole(value)
+
+    with gr.Blocks() as demo:
+        upload = PatientImage(label="Upload")
+        size = gr.Textbox(label="Size")
+        button = gr.Button("Measure")
+        button.click(lambda image: f"{image.shape[0]}x{image.shape[1]}", upload, size)
+
+    url = launch(demo)
+    uploader, _ = await sockets.open(url)
+    watcher, _ = await sockets.open(url)
+    pixels = np.zeros((5, 4, 3), dtype=np.uint8)
+    await uploader.send(
+        {"type": "set", "id": upload.id, "value": gr.Blob(png(pixels), "image/png")}
+    )
+    await uploader.send(
+        {"type": "trigger", "id": button.id, "event": "click", "ref": 2}
+    )
+    assert await asyncio.to_thread(checking.wait, TIMEOUT)
+    await watcher.ping()
+    answered.set()
+    received = await uploader.receive_until(lambda m: m["type"] == "end")
+
+    assert received[-1]["outcome"] == "done"
+    assert [size.id, "value", "5x4"] in [
+        change for m in received if m["type"] == "update" for change in m["changes"]
+    ]
+
+
 async def test_an_image_above_the_pixel_limit_is_refused_before_decoding(
     launch: Apps, sockets: Sockets
 ) -> None:

@@ -58,6 +58,7 @@ class Component(Block):
         properties it names; this is how those names are known.
         """
         super().__init_subclass__(**kwargs)
+        cls.checks_whole = cls.check_whole is not Component.check_whole
         init = cls.__dict__.get("__init__")
         if init is None:
             return
@@ -142,6 +143,20 @@ class Component(Block):
             ValueError: naming the component and what it expected.
         """
         return value
+
+    #: Whether the class has a ``check_whole`` of its own (set for each).
+    checks_whole: ClassVar[bool] = False
+
+    def check_whole(self, value: Any) -> None:
+        """Check a validated value through and through, where that is costly.
+
+        ``validate`` runs on the event loop and must stay quick; what takes
+        long (decoding every pixel of an upload) goes here, and runs in a
+        worker thread before the value is used.
+
+        Raises:
+            ValueError: naming the component and what is wrong.
+        """
 
     def validate_output(self, value: Any) -> Any:
         """Check a value the page computed for this output (a listener's js).

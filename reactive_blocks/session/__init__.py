@@ -2,6 +2,19 @@
 
 from reactive_blocks.session._outbox import Outbox, Sink
 from reactive_blocks.session._runtime import Runtime
-from reactive_blocks.session._session import GENERIC_ERROR, MAX_WAVES, Session
+from reactive_blocks.session._session import (
+    GENERIC_ERROR,
+    MAX_WAVES,
+    Session,
+    check_whole,
+)
 
-__all__ = ["GENERIC_ERROR", "MAX_WAVES", "Outbox", "Runtime", "Session", "Sink"]
+__all__ = [
+    "GENERIC_ERROR",
+    "MAX_WAVES",
+    "Outbox",
+    "Runtime",
+    "Session",
+    "Sink",
+    "check_whole",
+]

@@ -69,8 +69,19 @@ class Streams:
         if frame is None:
             raise ProtocolError("bad_value", f"a frame of {component.name} is empty")
 
+        if component.checks_whole:
+            self._session.check_then(
+                [(component, frame)],
+                message.get("ref"),
+                lambda: self._take(stream, frame),
+            )
+        else:
+            self._take(stream, frame)
+
+    def _take(self, stream: _Stream, frame: Any) -> None:
+        """Store a checked frame as the newest value; its listeners may run."""
         stream.admit()
-        self._session.store_frame(component, frame)
+        self._session.store_frame(stream.component, frame)
         for listener in stream.listeners:
             self._pacer(listener).frame_arrived()
 

@@ -207,35 +207,28 @@ class SocketTab:
             self.wire.close(CLOSE_POLICY, b"the session resumed on another socket")
             return
 
-        ref = None
         session.note_received()
         try:
             assert self._rate is not None
             if not self._rate.take():
-                # The refusal names the message by its ref, so that a client can
-                # fail the call that waits on it. Finding the ref costs one JSON
-                # parse, never more than handling the message would have cost.
-                ref = peek_ref(data, binary)
                 raise ProtocolError("rate_limited", self._rate.refusal)
             # Every uploaded file is a binary part: checked here, whatever
             # message (set, stream, call) carries it.
             message = decode_frame(
                 data, binary, max_part=self._tabs.limits.max_file_size
             )
-            ref = message.get("ref") if isinstance(message, dict) else None
-            session.receive(message)
         except ProtocolError as exc:
-            if ref is None:
-                # A frame refused while decoding still names its message.
-                ref = exc.ref
-                if ref is None:
-                    ref = peek_ref(data, binary)
+            # The refusal names the message by its ref, so that a client can
+            # fail the call that waits on it. Finding the ref costs one JSON
+            # parse, never more than handling the message would have cost.
+            ref = exc.ref if exc.ref is not None else peek_ref(data, binary)
             session.protocol_error(exc, ref)
+            return
         except Exception:
-            log.exception("session %s: failed to handle a message", session.key)
-            session.protocol_error(
-                ProtocolError("internal", "the server failed on this message"), ref
-            )
+            log.exception("session %s: failed to read a message", session.key)
+            session.failed_on_message(peek_ref(data, binary))
+            return
+        session.receive(message)
 
     def on_close(self) -> None:
         if self._hello_timer is not None:

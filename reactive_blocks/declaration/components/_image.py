@@ -186,8 +186,17 @@ class Image(Component):
                 f"{MAX_PIXELS:,}; send a smaller image"
             )
 
-        # verify() reads the structure only: a cut or emptied pixel stream
-        # passes it, and would fail later inside the app's function.
+        return value
+
+    def check_whole(self, value: Any) -> None:
+        """Decode every pixel: a cut or emptied pixel stream passes ``validate``.
+
+        Such an image would fail later, inside the app's function.
+        """
+        import PIL.Image
+
+        if value is None:
+            return
         try:
             with PIL.Image.open(io.BytesIO(value.data)) as image:
                 image.load()
@@ -196,7 +205,6 @@ class Image(Component):
                 f"{self.name}: the image is truncated or corrupt and cannot be "
                 f"decoded ({exc}); send the whole file again"
             ) from None
-        return value
 
     def user_events(self, previous: Any, value: Any) -> tuple[str, ...]:
         return ("upload" if value is not None else "clear", "input", "change")
