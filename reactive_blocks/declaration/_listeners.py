@@ -72,6 +72,16 @@ class Listener:
         return tuple(c for c in self.outputs if not c.server_only)
 
     @functools.cached_property
+    def checks_sent_values(self) -> bool:
+        """Whether a value a client sends for a call is checked whole first.
+
+        The values are the inputs' for a function, the outputs' for a
+        listener that is only js (it sends what its js computed).
+        """
+        sent = self.inputs if self.fn is not None else self.outputs
+        return any(c.checks_whole for c in sent)
+
+    @functools.cached_property
     def transforms_inputs(self) -> bool:
         """Whether any input's ``preprocess`` changes what the function gets."""
         from reactive_blocks.declaration._component import Component

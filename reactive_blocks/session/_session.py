@@ -494,8 +494,14 @@ class Session:
             raise ProtocolError("bad_value", str(exc)) from None
 
         values = with_state_places(takes, values)
-        checks = [(c, v) for c, v in zip(takes, values, strict=True) if c.checks_whole]
-        if any(v is not None for _, v in checks):
+        checks = []
+        if listener.checks_sent_values:
+            checks = [
+                (c, v)
+                for c, v in zip(takes, values, strict=True)
+                if c.checks_whole and v is not None
+            ]
+        if checks:
             self.check_then(
                 checks,
                 ref,
