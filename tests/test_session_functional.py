@@ -1145,6 +1145,57 @@ async def test_other_sessions_are_answered_while_an_upload_is_checked(
     ]
 
 
+async def test_the_socket_is_not_read_while_an_upload_is_checked(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """Messages sent during a check wait in TCP, not in the server's memory.
+
+    64 MiB of edits sent while the check holds the session's messages do
+    not get through: the server stopped reading. After the check, every
+    one is handled, in order.
+    """
+    checking, done = threading.Event(), threading.Event()
+
+    class PatientImage(gr.Image):
+        def check_whole(self, value: Any) -> None:
+            checking.set()
+            if not done.wait(TIMEOUT):
+                raise AssertionError("the test never ended the check")
+            super().check_whole(value)
+
+    with gr.Blocks() as demo:
+        upload = PatientImage(label="Upload")
+        text = gr.Textbox(label="Text")
+        echo = gr.Textbox(label="Echo")
+        button = gr.Button("Echo")
+        button.click(lambda t: t[-8:], text, echo)
+
+    sock, _ = await sockets.open(launch(demo))
+    pixels = np.zeros((2, 2, 3), dtype=np.uint8)
+    await sock.send(
+        {"type": "set", "id": upload.id, "value": gr.Blob(png(pixels), "image/png")}
+    )
+    assert await asyncio.to_thread(checking.wait, TIMEOUT)
+
+    async def edit_a_lot() -> None:
+        for i in range(64):
+            value = f"{i:08d}".rjust(1024 * 1024, ".")
+            await sock.send({"type": "set", "id": text.id, "value": value})
+        await sock.send({"type": "trigger", "id": button.id, "event": "click"})
+
+    edits = asyncio.ensure_future(edit_a_lot())
+    stalled = await asyncio.wait({edits}, timeout=1.0)
+    done.set()
+    await asyncio.wait_for(edits, TIMEOUT)
+    received = await sock.receive_until(lambda m: m["type"] == "end")
+
+    assert stalled == (set(), {edits}), "the server read 64 MiB during the check"
+    assert received[-1]["outcome"] == "done"
+    assert [echo.id, "value", "00000063"] in [
+        change for m in received if m["type"] == "update" for change in m["changes"]
+    ]
+
+
 async def test_an_image_above_the_pixel_limit_is_refused_before_decoding(
     launch: Apps, sockets: Sockets
 ) -> None:

@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from reactive_blocks.declaration import Component, Listener
 from reactive_blocks.errors import Error, ProtocolError
@@ -53,6 +53,16 @@ _UNSET: Final = object()
 _NO_EDITS: Final[Mapping[int, int]] = MappingProxyType({})
 
 
+class Reader(Protocol):
+    """The socket a session's messages come from, as far as the session steers it."""
+
+    def pause_reading(self) -> None:
+        """Read nothing more until ``resume_reading``; the peer is held back."""
+
+    def resume_reading(self) -> None:
+        """Read again."""
+
+
 class Session:
     """The server's copy of one tab: values, props, running events, outbox.
 
@@ -79,6 +89,7 @@ class Session:
         "_grace",
         "_held",
         "_props",
+        "_reader",
         "_refusals",
         "_state_expiry",
         "_streams",
@@ -121,6 +132,7 @@ class Session:
         self._streams: Streams | None = None
         #: Messages waiting for an upload's check to end, in arrival order.
         self._held: deque[Any] | None = None
+        self._reader: Reader | None = None
         #: When the next refusal may be logged, and how many were not since.
         self._refusals: list[Any] | None = None
 
@@ -254,6 +266,12 @@ class Session:
             log.exception("session %s: failed to handle a message", self.key)
             self.failed_on_message(ref)
 
+    def read_from(self, reader: Reader) -> None:
+        """Take messages from ``reader`` now, a new socket or a resumed one."""
+        self._reader = reader
+        if self._held is not None:
+            reader.pause_reading()
+
     def check_then(
         self, checks: list[tuple[Component, Any]], ref: Any, then: Callable[[], object]
     ) -> None:
@@ -263,8 +281,12 @@ class Session:
         session, 0.2 s for a 12-megapixel JPEG. Until the check ends, this
         session's later messages wait, so that they see its outcome; a value
         that fails it is refused as ``bad_value`` and ``then`` is not called.
+        The socket is not read meanwhile: held messages take the memory of
+        one read at most, however fast the client sends.
         """
         self._held = deque()
+        if self._reader is not None:
+            self._reader.pause_reading()
         loop = asyncio.get_running_loop()
         checked = loop.run_in_executor(None, check_whole, checks)
         checked.add_done_callback(functools.partial(self._checked, ref, then))
@@ -274,6 +296,7 @@ class Session:
     ) -> None:
         held, self._held = self._held, None
         if not self.is_open or checked.cancelled():
+            self._read_again()
             return
         try:
             checked.result()
@@ -291,6 +314,11 @@ class Session:
             if self._held is not None:  # another check began: the rest wait again
                 self._held.extend(held)
                 return
+        self._read_again()
+
+    def _read_again(self) -> None:
+        if self._reader is not None:
+            self._reader.resume_reading()
 
     def _handle(self, message: Any) -> None:
         """Handle one message now.

@@ -90,6 +90,12 @@ class Wire(Protocol):
     async def wait_closed(self) -> None:
         """Return once the connection is gone."""
 
+    def pause_reading(self) -> None:
+        """Read no more messages until ``resume_reading``."""
+
+    def resume_reading(self) -> None:
+        """Read messages again."""
+
 
 class _RateLimit(TokenBucket):
     """A socket's message rate limit, which can say why it refused."""
@@ -288,6 +294,7 @@ class SocketTab:
         if session is None:
             return
         self.session = session
+        session.read_from(self.wire)
         self._connection = session.connection
         limits = self._tabs.limits
         self._rate = _RateLimit(limits.rate, limits.burst)
@@ -363,11 +370,15 @@ class AiohttpWire:
     that our own socket saves; it behaves the same.
     """
 
-    __slots__ = ("_writes", "ended", "ws")
+    __slots__ = ("_writes", "ended", "reading", "ws")
 
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
         self.ended = asyncio.Event()
+        #: Clear while the session holds its messages: the loop below waits,
+        #: and aiohttp's reader then stops reading once its queue is full.
+        self.reading = asyncio.Event()
+        self.reading.set()
         self._writes: set[asyncio.Task[None]] = set()
 
     @property
@@ -408,6 +419,12 @@ class AiohttpWire:
     async def wait_closed(self) -> None:
         await self.ended.wait()
 
+    def pause_reading(self) -> None:
+        self.reading.clear()
+
+    def resume_reading(self) -> None:
+        self.reading.set()
+
     def _spawn(self, step: Any) -> None:
         task = asyncio.get_running_loop().create_task(step)
         self._writes.add(task)
@@ -430,6 +447,8 @@ async def serve_over_aiohttp(request: web.Request, tabs: Tabs) -> web.WebSocketR
         async for msg in ws:
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 tab.on_message(msg.data, msg.type == WSMsgType.BINARY)
+            if not wire.reading.is_set():
+                await wire.reading.wait()
     finally:
         tab.on_close()
         wire.ended.set()

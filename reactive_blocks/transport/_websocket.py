@@ -315,6 +315,15 @@ class WebSocket(asyncio.Protocol):
         else:
             transport.writelines((head, data))
 
+    def pause_reading(self) -> None:
+        """Read nothing more from the peer: TCP holds it back."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
     def pause_writing(self) -> None:
         self._paused = True
 
