@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import reactive_blocks as gr
+from reactive_blocks.declaration.components._image import IMAGE_BLOCK_SIZE
 
 
 def plot_value(frame: pd.DataFrame) -> dict[str, object]:
@@ -61,3 +63,22 @@ def test_a_boolean_column_stays_boolean() -> None:
 def test_a_missing_column_is_named() -> None:
     with pytest.raises(ValueError, match="no column 'y'"):
         plot_value(pd.DataFrame({"x": [1]}))
+
+
+@pytest.mark.skipif(
+    "PILLOW_BLOCK_SIZE" in os.environ, reason="the environment sets Pillow's blocks"
+)
+def test_a_decoded_image_leaves_pillow_with_blocks_the_allocator_gives_back() -> None:
+    """After an Image decodes, Pillow allocates images in 64 MiB blocks.
+
+    Blocks of Pillow's default 16 MiB stayed in the decoding threads' heaps
+    once freed: gigabytes after bursts of large uploads.
+    """
+    import PIL.Image
+
+    pixels = np.zeros((2, 3, 3), dtype=np.uint8)
+    blob = gr.Image().postprocess(pixels)
+    decoded = gr.Image().preprocess(blob)
+
+    np.testing.assert_array_equal(decoded, pixels)
+    assert PIL.Image.core.get_block_size() == IMAGE_BLOCK_SIZE == 64 * 1024 * 1024

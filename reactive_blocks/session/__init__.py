@@ -2,19 +2,6 @@
 
 from reactive_blocks.session._outbox import Outbox, Sink
 from reactive_blocks.session._runtime import Runtime
-from reactive_blocks.session._session import (
-    GENERIC_ERROR,
-    MAX_WAVES,
-    Session,
-    check_whole,
-)
+from reactive_blocks.session._session import GENERIC_ERROR, MAX_WAVES, Session
 
-__all__ = [
-    "GENERIC_ERROR",
-    "MAX_WAVES",
-    "Outbox",
-    "Runtime",
-    "Session",
-    "Sink",
-    "check_whole",
-]
+__all__ = ["GENERIC_ERROR", "MAX_WAVES", "Outbox", "Runtime", "Session", "Sink"]

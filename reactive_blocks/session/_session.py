@@ -275,7 +275,7 @@ class Session:
     def check_then(
         self, checks: list[tuple[Component, Any]], ref: Any, then: Callable[[], object]
     ) -> None:
-        """Check values whole in a worker thread, then go on with ``then``.
+        """Check values whole in a check thread, then go on with ``then``.
 
         Decoding every pixel of an upload held the loop, and every other
         session, 0.2 s for a 12-megapixel JPEG. Until the check ends, this
@@ -287,8 +287,7 @@ class Session:
         self._held = deque()
         if self._reader is not None:
             self._reader.pause_reading()
-        loop = asyncio.get_running_loop()
-        checked = loop.run_in_executor(None, check_whole, checks)
+        checked = self.runtime.check_whole(checks)
         checked.add_done_callback(functools.partial(self._checked, ref, then))
 
     def _checked(
@@ -851,7 +850,7 @@ def _about_event(kind: str, event: Event, field: str, value: Any) -> dict[str, A
 
 
 def check_whole(checks: list[tuple[Component, Any]]) -> None:
-    """Check each value whole for its component; run it in a worker thread.
+    """Check each value whole for its component; run it off the loop.
 
     Raises:
         ValueError: from the first value that fails its check.

@@ -25,7 +25,7 @@ from reactive_blocks.errors import Error
 from reactive_blocks.log import transport_logger as log
 from reactive_blocks.protocol import Blob, too_large_text
 from reactive_blocks.scheduler import RunFailed, run_directly, with_state_places
-from reactive_blocks.session import GENERIC_ERROR, Runtime, check_whole
+from reactive_blocks.session import GENERIC_ERROR, Runtime
 from reactive_blocks.transport._auth import COOKIE, Login
 
 API_CLOSED: Final = (
@@ -121,7 +121,7 @@ class _Api:
             listener = self._endpoint(request.match_info["api_name"])
             inputs = _inputs(listener, await _data(request))
             _check_uploads(inputs, self.runtime.spec.config.get("max_file_size"))
-            await _check_whole(listener, inputs)
+            await _check_whole(self.runtime, listener, inputs)
             if self._running is None:
                 self._running = asyncio.Semaphore(MAX_DIRECT_RUNS)
             async with self._running:
@@ -263,8 +263,8 @@ def _check_uploads(inputs: list[Any], limit: int | None) -> None:
             raise ApiError(413, "too_large", too_large_text(len(value.data), limit))
 
 
-async def _check_whole(listener: Listener, inputs: list[Any]) -> None:
-    """Decode uploads whole in a worker thread, as the socket does."""
+async def _check_whole(runtime: Runtime, listener: Listener, inputs: list[Any]) -> None:
+    """Decode uploads whole off the loop, as the socket does."""
     checks = [
         (c, v)
         for c, v in zip(listener.inputs, inputs, strict=True)
@@ -273,7 +273,7 @@ async def _check_whole(listener: Listener, inputs: list[Any]) -> None:
     if not checks:
         return
     try:
-        await asyncio.get_running_loop().run_in_executor(None, check_whole, checks)
+        await runtime.check_whole(checks)
     except ValueError as exc:
         raise ApiError(400, "bad_value", str(exc)) from None
 
