@@ -24,6 +24,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from waiting import wait_until
 
 import reactive_blocks as gr
 from reactive_blocks.protocol import PROTOCOL_VERSION
@@ -666,3 +667,45 @@ async def _pongs_for(url: str, stream: bytes, cuts: list[int], count: int) -> li
             start = end
         pongs = await wire.until(lambda m: m["type"] == "pong" and m["ref"] == count)
     return [m["ref"] for m in pongs if m["type"] == "pong"]
+
+
+async def test_stop_then_run_written_at_once_runs_again(launch: Apps) -> None:
+    """Stop (cancels=) and Run in one write: the new run is admitted and runs.
+
+    Both are handled in one read, before the cancelled call's thread has
+    returned: the cancelled event ends at once, so ``trigger_mode="once"``
+    does not refuse the new trigger as ``pending``.
+    """
+    release = threading.Event()
+    runs: list[int] = []
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run, stop = gr.Button("Run"), gr.Button("Stop")
+
+        def work() -> str:
+            runs.append(len(runs) + 1)
+            if len(runs) == 1:
+                release.wait(TIMEOUT)
+            return f"run {len(runs)}"
+
+        working = run.click(work, None, out)
+        stop.click(None, None, None, cancels=[working])
+
+    def click(button: gr.Button, ref: int) -> bytes:
+        return text({"type": "trigger", "id": button.id, "event": "click", "ref": ref})
+
+    async with socket_to(launch(demo)) as wire:
+        await wire.write(click(run, 1))
+        await wait_until(lambda: runs == [1])
+        await wire.write(click(stop, 2) + click(run, 3))
+        received = await wire.until(lambda m: m["type"] == "end" and m["ref"] == 3)
+        release.set()
+
+    assert sorted((m["ref"], m["outcome"]) for m in received if m["type"] == "end") == [
+        (1, "cancelled"),
+        (2, "done"),
+        (3, "done"),
+    ]
+    assert [out.id, "value", "run 2"] in [
+        change for m in received if m["type"] == "update" for change in m["changes"]
+    ]

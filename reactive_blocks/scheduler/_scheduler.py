@@ -661,7 +661,13 @@ class Scheduler:
                 self.cancel(event)
 
     def cancel(self, event: Event) -> None:
-        """Cancel one event: dequeue it, or stop it if running. Harmless twice."""
+        """Cancel one event: dequeue it, or stop it if running. Harmless twice.
+
+        The event ends at once, whenever its run stops: a trigger of its
+        listener handled right after the cancel (Stop, then Run) is admitted
+        as if it had stopped, even by ``trigger_mode="once"``. The run's
+        concurrency place is given back when the run has stopped.
+        """
         if event.stage in ("queued", "held"):
             if event.entry is not None:
                 group = self._groups[event.group]
@@ -675,12 +681,11 @@ class Scheduler:
                 for e in event.batch
                 if e is not event and e.stage == "running" and e.owner.is_open
             ]
-            if mates:
-                self._finish(event, "cancelled", None)
-            elif not event.run.cancel():
+            if not mates and not event.run.cancel():
                 # A direct run's call has returned and its callback is due:
                 # it sees the run is no longer this call and ends it cancelled.
                 event.run = None
+            self._finish(event, "cancelled", None)
 
     def end_owner(self, owner: EventOwner) -> None:
         """Cancel everything a closed session has queued or running."""
