@@ -666,7 +666,8 @@ class Scheduler:
         The event ends at once, whenever its run stops: a trigger of its
         listener handled right after the cancel (Stop, then Run) is admitted
         as if it had stopped, even by ``trigger_mode="once"``. The run's
-        concurrency place is given back when the run has stopped.
+        concurrency place is given back a loop step later, once its task or
+        future has taken the cancel (a sync function's thread runs on).
         """
         if event.stage in ("queued", "held"):
             if event.entry is not None:
