@@ -47,6 +47,10 @@ def ended(event: int) -> Callable[[Message], bool]:
     return lambda m: m["type"] == "end" and m["event"] == event
 
 
+def ended_by_ref(ref: int) -> Callable[[Message], bool]:
+    return lambda m: m["type"] == "end" and m.get("ref") == ref
+
+
 def ends(messages: list[Message]) -> list[Message]:
     return [m for m in messages if m["type"] == "end"]
 
@@ -158,6 +162,47 @@ async def test_cancel_stops_a_sync_generator_at_its_next_yield_and_closes_it(
         {"type": "end", "event": 2, "listener": 1, "outcome": "done", "ref": 2},
     ]
     assert not went_on.is_set()
+
+
+async def test_cancel_of_always_last_never_starts_the_waiting_run(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """Stop ends the running event and the one waiting behind it; that one never runs.
+
+    Without a concurrency limit, the waiting event would start the moment the
+    running one ended, if that one were cancelled first.
+    """
+    release = threading.Event()
+    runs: list[int] = []
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run, stop = gr.Button("Run"), gr.Button("Stop")
+
+        def work() -> str:
+            runs.append(len(runs) + 1)
+            release.wait(TIMEOUT)
+            return "worked"
+
+        working = run.click(
+            work, None, out, trigger_mode="always_last", concurrency_limit=None
+        )
+        stop.click(None, None, None, cancels=[working])
+
+    sock, _ = await sockets.open(launch(demo))
+    await sock.send(trigger(run, 1))
+    await wait_until(lambda: runs == [1])
+    await sock.send(trigger(run, 2))
+    await sock.send(trigger(stop, 3))
+    stopped = await until(sock, ended_by_ref(3))
+    release.set()
+    after = await handled(sock)
+
+    assert sorted((m["ref"], m["outcome"]) for m in ends(stopped + after)) == [
+        (1, "cancelled"),
+        (2, "cancelled"),
+        (3, "done"),
+    ]
+    assert runs == [1]
 
 
 async def test_cancel_removes_a_queued_trigger_which_never_runs(

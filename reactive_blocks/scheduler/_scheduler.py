@@ -657,7 +657,10 @@ class Scheduler:
 
     def _cancel_targets(self, owner: EventOwner, listener: Listener) -> None:
         for target in listener.cancels:
-            for event in list(self._slots.get((owner.key, target), ())):
+            # Waiting events first: a running event that ends releases the
+            # event held behind it (always_last), which would start.
+            slot = self._slots.get((owner.key, target), ())
+            for event in sorted(slot, key=lambda e: e.stage == "running"):
                 self.cancel(event)
 
     def cancel(self, event: Event) -> None:
