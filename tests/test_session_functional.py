@@ -1196,6 +1196,40 @@ async def test_the_socket_is_not_read_while_an_upload_is_checked(
     ]
 
 
+async def test_a_check_longer_than_the_heartbeat_does_not_cut_the_socket(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """While reading waits for a check, the client's unread pongs count as heard.
+
+    The check lasts eight heartbeats; the same socket then runs the trigger
+    sent behind the upload.
+    """
+
+    class SlowImage(gr.Image):
+        def check_whole(self, value: Any) -> None:
+            time.sleep(0.8)
+            super().check_whole(value)
+
+    with gr.Blocks() as demo:
+        upload = SlowImage(label="Upload")
+        size = gr.Textbox(label="Size")
+        button = gr.Button("Measure")
+        button.click(lambda image: f"{image.shape[0]}x{image.shape[1]}", upload, size)
+
+    sock, _ = await sockets.open(launch(demo, heartbeat=0.1))
+    pixels = np.zeros((3, 2, 3), dtype=np.uint8)
+    await sock.send(
+        {"type": "set", "id": upload.id, "value": gr.Blob(png(pixels), "image/png")}
+    )
+    await sock.send({"type": "trigger", "id": button.id, "event": "click", "ref": 2})
+    received = await sock.receive_until(lambda m: m["type"] == "end")
+
+    assert received[-1]["outcome"] == "done"
+    assert [size.id, "value", "3x2"] in [
+        change for m in received if m["type"] == "update" for change in m["changes"]
+    ]
+
+
 async def test_an_image_above_the_pixel_limit_is_refused_before_decoding(
     launch: Apps, sockets: Sockets
 ) -> None:

@@ -86,6 +86,7 @@ class WebSocket(asyncio.Protocol):
         "_parts",
         "_parts_binary",
         "_paused",
+        "_reading_paused",
         "_silent",
         "_skip",
         "close_code",
@@ -112,6 +113,7 @@ class WebSocket(asyncio.Protocol):
         self._closing = False
         self._close_timer: asyncio.TimerHandle | None = None
         self._paused = False
+        self._reading_paused = False
         self._drained: asyncio.Future[None] | None = None
         self._closed: asyncio.Future[None] | None = None
 
@@ -316,11 +318,17 @@ class WebSocket(asyncio.Protocol):
             transport.writelines((head, data))
 
     def pause_reading(self) -> None:
-        """Read nothing more from the peer: TCP holds it back."""
+        """Read nothing more from the peer: TCP holds it back.
+
+        Meanwhile the heartbeat takes the peer as heard: its pongs wait
+        unread with the rest.
+        """
+        self._reading_paused = True
         if self.transport is not None and not self.transport.is_closing():
             self.transport.pause_reading()
 
     def resume_reading(self) -> None:
+        self._reading_paused = False
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
 
@@ -384,7 +392,7 @@ class WebSocket(asyncio.Protocol):
         ``_SILENT_SWEEPS`` sweeps in a row is taken as gone: the connection
         is cut without a close frame, so its session waits to resume.
         """
-        if self.heard:
+        if self.heard or self._reading_paused:
             self.heard = False
             self._silent = 0
         else:
