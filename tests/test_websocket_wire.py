@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import hashlib
 import os
 import struct
@@ -709,3 +710,37 @@ async def test_stop_then_run_written_at_once_runs_again(launch: Apps) -> None:
     assert [out.id, "value", "run 2"] in [
         change for m in received if m["type"] == "update" for change in m["changes"]
     ]
+
+
+async def test_an_async_run_stopped_as_it_starts_leaves_no_unawaited_coroutine(
+    launch: Apps, recwarn: pytest.WarningsRecorder
+) -> None:
+    """Run and Stop in one write: the run ends cancelled, and Python has no warning.
+
+    Its coroutine was made when the run started; its task was cancelled
+    before its first step, so nothing else would close it.
+    """
+
+    async def work() -> str:
+        await asyncio.sleep(0)
+        return "worked"
+
+    with gr.Blocks() as demo:
+        out = gr.Textbox(label="Out")
+        run, stop = gr.Button("Run"), gr.Button("Stop")
+        working = run.click(work, None, out, trigger_mode="multiple")
+        stop.click(None, None, None, cancels=[working])
+
+    def click(button: gr.Button, ref: int) -> bytes:
+        return text({"type": "trigger", "id": button.id, "event": "click", "ref": ref})
+
+    async with socket_to(launch(demo)) as wire:
+        await wire.write(click(run, 1) + click(stop, 2))
+        received = await wire.until(lambda m: m["type"] == "end" and m["ref"] == 2)
+    gc.collect()
+
+    assert ("end", 1, "cancelled") in [
+        (m["type"], m.get("ref"), m.get("outcome")) for m in received
+    ]
+    unawaited = [w for w in recwarn if "was never awaited" in str(w.message)]
+    assert unawaited == []

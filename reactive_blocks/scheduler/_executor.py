@@ -16,7 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Final, Protocol
 
-from reactive_blocks.scheduler._workers import WorkerThreads, contained
+from reactive_blocks.scheduler._workers import WorkerThreads, start_awaiting
 
 #: One step of a generator: (True, yielded value) or (False, returned value).
 Step = tuple[bool, Any]
@@ -86,7 +86,7 @@ class LocalExecutor:
 
         result = fn(*args, **kwargs)
         if inspect.isawaitable(result):
-            return asyncio.ensure_future(contained(result))
+            return start_awaiting(result)
         done = asyncio.get_running_loop().create_future()
         done.set_result(result)  # an async or sync generator, unstarted
         return done

@@ -131,10 +131,27 @@ def _resolve(
         # A sync callable that returned an awaitable (a wrapper of an async
         # function): the result is what awaiting it on the loop gives, in the
         # call's context, where the run it belongs to is found.
-        loop = future.get_loop()
-        _follow(future, loop.create_task(contained(result), context=context))
+        _follow(future, start_awaiting(result, context))
     else:
         future.set_result(result)
+
+
+def start_awaiting(
+    awaitable: Awaitable[Any], context: contextvars.Context | None = None
+) -> asyncio.Task[Any]:
+    """A task awaiting a user function's awaitable, as ``contained`` does.
+
+    A task cancelled before its first step never awaits the coroutine it
+    was given, and Python warns at exit that it was never awaited: a run
+    cancelled in the same loop step as it started (Run, then Stop at once).
+    The coroutine is closed when the task ends, which is harmless when it
+    ran.
+    """
+    task = asyncio.get_running_loop().create_task(contained(awaitable), context=context)
+    if inspect.iscoroutine(awaitable):
+        coroutine = awaitable
+        task.add_done_callback(lambda _: coroutine.close())
+    return task
 
 
 async def contained(awaitable: Awaitable[Any]) -> Any:
