@@ -142,8 +142,9 @@ def start_awaiting(
     """A task awaiting a user function's awaitable, as ``contained`` does.
 
     A task cancelled before its first step never awaits the coroutine it
-    was given, and Python warns at exit that it was never awaited: a run
-    cancelled in the same loop step as it started (Run, then Stop at once).
+    was given, and Python warns, when the coroutine is collected, that it
+    was never awaited: a run cancelled in the same loop step as it started
+    (Run, then Stop at once).
     The coroutine is closed when the task ends, which is harmless when it
     ran.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
@@ -18,7 +18,7 @@ from reactive_blocks.scheduler import (
     Scheduler,
 )
 from reactive_blocks.session._outbox import Sink
-from reactive_blocks.session._session import Session, check_whole
+from reactive_blocks.session._session import Session
 from reactive_blocks.session._state_keeper import StateKeeper
 
 #: Uploads checked whole at once, across all sessions. A check of a
@@ -74,17 +74,28 @@ class Runtime:
         self._tokens: dict[str, Session] = {}
         self._checks: ThreadPoolExecutor | None = None
 
-    def check_whole(self, checks: list[tuple[Component, Any]]) -> asyncio.Future[None]:
-        """Start checking uploaded values whole, off the loop; the future ends with it.
+    def check_whole(
+        self, components: Sequence[Component], values: Sequence[Any]
+    ) -> asyncio.Future[None] | None:
+        """Start checking the values whole that need it, off the loop.
 
-        The future's exception is the ValueError of the first value that fails.
+        Only values (not None) of components with a ``check_whole`` are
+        checked; None when there are none. The future's exception is the
+        ValueError of the first value that fails.
         """
+        checks = [
+            (c, v)
+            for c, v in zip(components, values, strict=True)
+            if c.checks_whole and v is not None
+        ]
+        if not checks:
+            return None
         if self._checks is None:
             self._checks = ThreadPoolExecutor(
                 CHECK_THREADS, thread_name_prefix="reactive_blocks_check"
             )
         loop = asyncio.get_running_loop()
-        return loop.run_in_executor(self._checks, check_whole, checks)
+        return loop.run_in_executor(self._checks, _check_whole, checks)
 
     def open_session(self, sink: Sink) -> Session:
         """Mint a session for a new connection; the id is never the client's."""
@@ -127,3 +138,8 @@ class Runtime:
         self.executor.shutdown()
         if self._checks is not None:
             self._checks.shutdown(wait=False, cancel_futures=True)
+
+
+def _check_whole(checks: list[tuple[Component, Any]]) -> None:
+    for component, value in checks:
+        component.check_whole(value)

@@ -7,7 +7,7 @@ import functools
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
@@ -260,10 +260,15 @@ class Session:
         ref = message.get("ref") if isinstance(message, dict) else None
         try:
             self._handle(message)
-        except ProtocolError as exc:
+        except Exception as exc:
+            self._report(exc, ref)
+
+    def _report(self, exc: Exception, ref: Any) -> None:
+        """Answer a message that failed: its refusal, or the server's own error."""
+        if isinstance(exc, ProtocolError):
             self.protocol_error(exc, ref)
-        except Exception:
-            log.exception("session %s: failed to handle a message", self.key)
+        else:
+            log.error("session %s: failed to handle a message", self.key, exc_info=exc)
             self.failed_on_message(ref)
 
     def read_from(self, reader: Reader) -> None:
@@ -273,9 +278,15 @@ class Session:
             reader.pause_reading()
 
     def check_then(
-        self, checks: list[tuple[Component, Any]], ref: Any, then: Callable[[], object]
+        self,
+        components: Sequence[Component],
+        values: Sequence[Any],
+        ref: Any,
+        then: Callable[[], object],
     ) -> None:
         """Check values whole in a check thread, then go on with ``then``.
+
+        With nothing to check (``Runtime.check_whole``), ``then`` runs now.
 
         Decoding every pixel of an upload held the loop, and every other
         session, 0.2 s for a 12-megapixel JPEG. Until the check ends, this
@@ -284,10 +295,13 @@ class Session:
         The socket is not read meanwhile: held messages take the memory of
         one read at most, however fast the client sends.
         """
+        checked = self.runtime.check_whole(components, values)
+        if checked is None:
+            then()
+            return
         self._held = deque()
         if self._reader is not None:
             self._reader.pause_reading()
-        checked = self.runtime.check_whole(checks)
         checked.add_done_callback(functools.partial(self._checked, ref, then))
 
     def _checked(
@@ -302,11 +316,8 @@ class Session:
             then()
         except ValueError as exc:
             self.protocol_error(ProtocolError("bad_value", str(exc)), ref)
-        except ProtocolError as exc:
-            self.protocol_error(exc, ref)
-        except Exception:
-            log.exception("session %s: failed to handle a message", self.key)
-            self.failed_on_message(ref)
+        except Exception as exc:
+            self._report(exc, ref)
 
         while held:
             self.receive(held.popleft())
@@ -423,10 +434,12 @@ class Session:
             value = component.validate(message["value"])
         except ValueError as exc:
             raise ProtocolError("bad_value", str(exc)) from None
-        if component.checks_whole and value is not None:
-            ref = message.get("ref")
+        if component.checks_whole:
             self.check_then(
-                [(component, value)], ref, lambda: self._store_set(component, value)
+                [component],
+                [value],
+                message.get("ref"),
+                lambda: self._store_set(component, value),
             )
         else:
             self._store_set(component, value)
@@ -521,16 +534,10 @@ class Session:
             raise ProtocolError("bad_value", str(exc)) from None
 
         values = with_state_places(takes, values)
-        checks = []
         if listener.checks_sent_values:
-            checks = [
-                (c, v)
-                for c, v in zip(takes, values, strict=True)
-                if c.checks_whole and v is not None
-            ]
-        if checks:
             self.check_then(
-                checks,
+                takes,
+                values,
                 ref,
                 lambda: self.runtime.scheduler.submit(
                     self, listener, ref=ref, inputs=values
@@ -847,13 +854,3 @@ def _about_event(kind: str, event: Event, field: str, value: Any) -> dict[str, A
     if event.ref is not None:
         message["ref"] = event.ref
     return message
-
-
-def check_whole(checks: list[tuple[Component, Any]]) -> None:
-    """Check each value whole for its component; run it off the loop.
-
-    Raises:
-        ValueError: from the first value that fails its check.
-    """
-    for component, value in checks:
-        component.check_whole(value)

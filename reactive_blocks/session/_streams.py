@@ -71,7 +71,8 @@ class Streams:
 
         if component.checks_whole:
             self._session.check_then(
-                [(component, frame)],
+                [component],
+                [frame],
                 message.get("ref"),
                 lambda: self._take(stream, frame),
             )

@@ -121,7 +121,7 @@ class _Api:
             listener = self._endpoint(request.match_info["api_name"])
             inputs = _inputs(listener, await _data(request))
             _check_uploads(inputs, self.runtime.spec.config.get("max_file_size"))
-            await _check_whole(self.runtime, listener, inputs)
+            await _checked_whole(self.runtime, listener, inputs)
             if self._running is None:
                 self._running = asyncio.Semaphore(MAX_DIRECT_RUNS)
             async with self._running:
@@ -263,17 +263,15 @@ def _check_uploads(inputs: list[Any], limit: int | None) -> None:
             raise ApiError(413, "too_large", too_large_text(len(value.data), limit))
 
 
-async def _check_whole(runtime: Runtime, listener: Listener, inputs: list[Any]) -> None:
+async def _checked_whole(
+    runtime: Runtime, listener: Listener, inputs: list[Any]
+) -> None:
     """Decode uploads whole off the loop, as the socket does."""
-    checks = [
-        (c, v)
-        for c, v in zip(listener.inputs, inputs, strict=True)
-        if c.checks_whole and v is not None
-    ]
-    if not checks:
+    checked = runtime.check_whole(listener.inputs, inputs)
+    if checked is None:
         return
     try:
-        await runtime.check_whole(checks)
+        await checked
     except ValueError as exc:
         raise ApiError(400, "bad_value", str(exc)) from None
 
