@@ -1011,6 +1011,26 @@ def png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def changes_in(received: list[Message]) -> list[list[Any]]:
+    """Every change the ``update`` messages in ``received`` carry, in order."""
+    return [
+        change for m in received if m["type"] == "update" for change in m["changes"]
+    ]
+
+
+def gated_check(checking: threading.Event, go_on: threading.Event) -> type[gr.Image]:
+    """An Image whose check of an upload sets ``checking``, then waits for ``go_on``."""
+
+    class GatedImage(gr.Image):
+        def check_whole(self, value: Any) -> None:
+            checking.set()
+            if not go_on.wait(TIMEOUT):
+                raise AssertionError("the test never let the check go on")
+            super().check_whole(value)
+
+    return GatedImage
+
+
 async def test_uploaded_png_round_trips_through_fliplr(launch: Apps) -> None:
     """A PNG set into an Image comes back through np.fliplr with columns reversed."""
     pixels = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3) * 2
@@ -1110,16 +1130,8 @@ async def test_other_sessions_are_answered_while_an_upload_is_checked(
     runs only once the check ended, and reads the new image.
     """
     checking, answered = threading.Event(), threading.Event()
-
-    class PatientImage(gr.Image):
-        def check_whole(self, value: Any) -> None:
-            checking.set()
-            if not answered.wait(TIMEOUT):
-                raise AssertionError("no pong while the upload was checked")
-            super().check_whole(value)
-
     with gr.Blocks() as demo:
-        upload = PatientImage(label="Upload")
+        upload = gated_check(checking, answered)(label="Upload")
         size = gr.Textbox(label="Size")
         button = gr.Button("Measure")
         button.click(lambda image: f"{image.shape[0]}x{image.shape[1]}", upload, size)
@@ -1140,9 +1152,7 @@ async def test_other_sessions_are_answered_while_an_upload_is_checked(
     received = await uploader.receive_until(lambda m: m["type"] == "end")
 
     assert received[-1]["outcome"] == "done"
-    assert [size.id, "value", "5x4"] in [
-        change for m in received if m["type"] == "update" for change in m["changes"]
-    ]
+    assert [size.id, "value", "5x4"] in changes_in(received)
 
 
 async def test_the_socket_is_not_read_while_an_upload_is_checked(
@@ -1155,16 +1165,8 @@ async def test_the_socket_is_not_read_while_an_upload_is_checked(
     one is handled, in order.
     """
     checking, done = threading.Event(), threading.Event()
-
-    class PatientImage(gr.Image):
-        def check_whole(self, value: Any) -> None:
-            checking.set()
-            if not done.wait(TIMEOUT):
-                raise AssertionError("the test never ended the check")
-            super().check_whole(value)
-
     with gr.Blocks() as demo:
-        upload = PatientImage(label="Upload")
+        upload = gated_check(checking, done)(label="Upload")
         text = gr.Textbox(label="Text")
         echo = gr.Textbox(label="Echo")
         button = gr.Button("Echo")
@@ -1191,9 +1193,7 @@ async def test_the_socket_is_not_read_while_an_upload_is_checked(
 
     assert stalled == (set(), {edits}), "the server read 64 MiB during the check"
     assert received[-1]["outcome"] == "done"
-    assert [echo.id, "value", "00000063"] in [
-        change for m in received if m["type"] == "update" for change in m["changes"]
-    ]
+    assert [echo.id, "value", "00000063"] in changes_in(received)
 
 
 async def test_a_check_longer_than_the_heartbeat_does_not_cut_the_socket(
@@ -1225,9 +1225,7 @@ async def test_a_check_longer_than_the_heartbeat_does_not_cut_the_socket(
     received = await sock.receive_until(lambda m: m["type"] == "end")
 
     assert received[-1]["outcome"] == "done"
-    assert [size.id, "value", "3x2"] in [
-        change for m in received if m["type"] == "update" for change in m["changes"]
-    ]
+    assert [size.id, "value", "3x2"] in changes_in(received)
 
 
 async def test_an_image_above_the_pixel_limit_is_refused_before_decoding(

@@ -136,6 +136,11 @@ def upgrade_headers(host: str, key: str) -> dict[str, str]:
     }
 
 
+def click(button: gr.Button, ref: int) -> bytes:
+    """A masked text frame of a click on ``button``."""
+    return text({"type": "trigger", "id": button.id, "event": "click", "ref": ref})
+
+
 def call(ref: int, value: str) -> Message:
     return {"type": "call", "api_name": "shout", "inputs": [value], "ref": ref}
 
@@ -692,9 +697,6 @@ async def test_stop_then_run_written_at_once_runs_again(launch: Apps) -> None:
         working = run.click(work, None, out)
         stop.click(None, None, None, cancels=[working])
 
-    def click(button: gr.Button, ref: int) -> bytes:
-        return text({"type": "trigger", "id": button.id, "event": "click", "ref": ref})
-
     async with socket_to(launch(demo)) as wire:
         await wire.write(click(run, 1))
         await wait_until(lambda: runs == [1])
@@ -730,9 +732,6 @@ async def test_an_async_run_stopped_as_it_starts_leaves_no_unawaited_coroutine(
         run, stop = gr.Button("Run"), gr.Button("Stop")
         working = run.click(work, None, out, trigger_mode="multiple")
         stop.click(None, None, None, cancels=[working])
-
-    def click(button: gr.Button, ref: int) -> bytes:
-        return text({"type": "trigger", "id": button.id, "event": "click", "ref": ref})
 
     async with socket_to(launch(demo)) as wire:
         await wire.write(click(run, 1) + click(stop, 2))
