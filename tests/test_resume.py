@@ -22,7 +22,7 @@ from reactive_blocks.protocol import PROTOCOL_VERSION
 from reactive_blocks.session import Session
 
 if TYPE_CHECKING:
-    from tests.conftest import Apps, Message, Sockets
+    from tests.conftest import Apps, Message, RawSocket, Sockets
 
 TIMEOUT: Final = 10.0
 TOKENS: Final = 2000
@@ -88,12 +88,20 @@ def session_of(demo: gr.Blocks, client: gr.AsyncClient) -> Session:
     return session
 
 
-async def hello_with(sockets: Sockets, url: str, token: str) -> list[Message]:
-    """The server's answer to a hello resuming with ``token``."""
+async def resume_with(
+    sockets: Sockets, url: str, token: str
+) -> tuple[RawSocket, list[Message]]:
+    """A socket resuming with ``token``, and the server's answer."""
     sock = await sockets.connect(url)
     resume = {"token": token, "received": 1}
     await sock.send({"type": "hello", "protocol": PROTOCOL_VERSION, "resume": resume})
-    return await sock.receive()
+    return sock, await sock.receive()
+
+
+async def hello_with(sockets: Sockets, url: str, token: str) -> list[Message]:
+    """The server's answer to a hello resuming with ``token``."""
+    _, answer = await resume_with(sockets, url, token)
+    return answer
 
 
 class Stream:
@@ -313,6 +321,40 @@ async def test_only_the_newest_token_resumes(
         assert session.value(name.id) == "mine"
         after = [m["type"] for m in client.messages[seen:] if m["type"] != "ack"]
         assert after == ["pong"]
+
+
+async def test_a_resume_lost_before_its_answer_arrived_resumes_again(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """The token a resume used works until the client speaks on the new socket.
+
+    A cut can lose the ``resumed`` answer, and with it the new token: the
+    client then has only the token it resumed with.
+    """
+    with gr.Blocks() as demo:
+        gr.Textbox(label="Name")
+    url = launch(demo, reconnect_grace=TIMEOUT)
+    first, welcome = await sockets.open(url)
+    session: Session = demo.server.runtime.sessions[welcome["session"]]
+    token = welcome["resume_token"]
+    first.abort()
+    await wait_until(lambda: session.state == "detached")
+
+    second, [unread] = await resume_with(sockets, url, token)
+    assert unread["type"] == "resumed"
+    second.abort()
+    await wait_until(lambda: session.state == "detached")
+    third, [answer] = await resume_with(sockets, url, token)
+    assert answer["type"] == "resumed"
+    await third.ping()
+    third.abort()
+    await wait_until(lambda: session.state == "detached")
+
+    assert await hello_with(sockets, url, token) == [EXPIRED]
+    assert await hello_with(sockets, url, unread["resume_token"]) == [EXPIRED]
+    [resumed] = await hello_with(sockets, url, answer["resume_token"])
+    assert resumed["type"] == "resumed"
+    assert session.connection == 3
 
 
 # -- edits while disconnected ---------------------------------------------------------

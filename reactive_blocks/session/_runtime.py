@@ -105,8 +105,7 @@ class Runtime:
         return session
 
     def mint_token(self, session: Session) -> str:
-        """A new secret that resumes ``session``; its previous one stops working."""
-        self.forget_token(getattr(session, "resume_token", None))
+        """A new secret that resumes ``session``, until ``forget_token``."""
         token = secrets.token_urlsafe(32)
         self._tokens[token] = session
         return token

@@ -91,6 +91,7 @@ class Session:
         "_props",
         "_reader",
         "_refusals",
+        "_resumed_with",
         "_state_expiry",
         "_streams",
         "_teardown",
@@ -115,6 +116,8 @@ class Session:
             before_frame=self._confirm_if_due,
         )
         self.resume_token = runtime.mint_token(self)
+        #: The token the last resume used, until the client speaks again.
+        self._resumed_with: str | None = None
         self.connection = 0
         self._grace: asyncio.TimerHandle | None = None
         self.received = 0
@@ -163,11 +166,15 @@ class Session:
             log.debug("session %s: no resume within the grace period", self.key)
             await self.close()
 
-    def resume(self, received: int) -> str:
+    def resume(self, received: int, token: str) -> str:
         """Take the session back for a new socket; returns the new resume token.
 
-        The old token stops working at once, so a token seen by anyone else
-        can never resume this session again. Call ``attach`` next.
+        ``token`` is the one the client resumed with. It keeps working until
+        the client sends its first message over the new socket: clients send
+        nothing before they read the ``resumed`` answer, so that message shows
+        the new token arrived. A connection lost before then (the answer may
+        be lost with it) can resume again with the same token. Every other
+        token of the session stops working at once. Call ``attach`` next.
 
         Raises:
             ValueError: ``received`` is not a count this session sent.
@@ -179,6 +186,9 @@ class Session:
         self.outbox.detach()
         self.state = "open"
         self.connection += 1
+        for stale in {self.resume_token, self._resumed_with} - {token}:
+            self.runtime.forget_token(stale)
+        self._resumed_with = token
         self.resume_token = self.runtime.mint_token(self)
         return self.resume_token
 
@@ -222,6 +232,7 @@ class Session:
             if handle is not None:
                 handle.cancel()
         self.runtime.forget_token(self.resume_token)
+        self.runtime.forget_token(self._resumed_with)
         await self._ticker.stop()
         if self._streams is not None:
             self._streams.close()
@@ -371,6 +382,9 @@ class Session:
         ``ack``, as confirming acks would have both sides acknowledge each
         other's acknowledgements forever.
         """
+        if self._resumed_with is not None:
+            self.runtime.forget_token(self._resumed_with)
+            self._resumed_with = None
         self.received += 1
         if self.outbox.keeps_sent and self.received - self._confirmed >= CONFIRM_EVERY:
             self._confirm()

@@ -335,7 +335,7 @@ class SocketTab:
             )
             return None
         try:
-            token = resumed.resume(received)
+            token = resumed.resume(received, resume["token"])
         except ValueError as exc:
             self._refuse("bad_message", str(exc))
             return None
