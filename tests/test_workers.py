@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+import time
 from typing import Any
 
 import pytest
 
+from reactive_blocks.scheduler import _workers
 from reactive_blocks.scheduler._workers import WorkerThreads
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id")
@@ -22,6 +24,54 @@ async def test_calls_in_turn_reuse_one_thread_and_return_their_results() -> None
 
     assert set(names) == {names[0]}
     assert names[0] != threading.current_thread().name
+    workers.shutdown()
+
+
+async def test_calls_queued_in_one_loop_step_wake_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A quick call each does not need a thread each: one takes them in turn.
+
+    The stall check is put out of reach, so that a slow machine cannot wake
+    more threads on its account.
+    """
+    monkeypatch.setattr(_workers, "STALL", 60.0)
+    workers = WorkerThreads(40, "test")
+    names = await asyncio.gather(
+        *(workers.submit(lambda: threading.current_thread().name) for _ in range(200))
+    )
+
+    assert len(names) == 200
+    assert len(set(names)) == 1
+    workers.shutdown()
+
+
+async def test_calls_that_each_block_briefly_get_more_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Calls too brief to stall a thread still overlap once they wait ``LATE``.
+
+    Each call ends well within the stall check's period, so only the age of
+    the oldest waiting call can wake another thread.
+    """
+    monkeypatch.setattr(_workers, "STALL", 0.01)
+    workers = WorkerThreads(8, "test")
+    lock = threading.Lock()
+    running = 0
+    most = 0
+
+    def brief() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.002)
+        with lock:
+            running -= 1
+
+    await asyncio.gather(*(workers.submit(brief) for _ in range(100)))
+
+    assert most > 1
     workers.shutdown()
 
 
