@@ -570,7 +570,9 @@ async def test_a_head_with_stray_line_ends_is_refused(
 
 
 @pytest.mark.parametrize(
-    "sent", [b"", b"GET /ws HTTP/1.1\r\nHost: x\r\n"], ids=["nothing", "half-a-head"]
+    "sent",
+    [b"", b"GET /ws HTTP/1.1\r\nHost: x\r\n", b"GET / HTTP/1.1\r\nHost: x\r\n"],
+    ids=["nothing", "half-a-socket-head", "half-a-page-head"],
 )
 async def test_a_connection_without_a_whole_head_in_time_is_closed(
     launch: Apps, monkeypatch: pytest.MonkeyPatch, sent: bytes

@@ -100,12 +100,13 @@ class FirstRequest(asyncio.Protocol):
         return transport
 
     def data_received(self, data: bytes) -> None:
-        head = self._head + data if self._head else data
-        prefix = self._prefix
-        if head[: len(prefix)] != prefix[: len(head)]:
-            self._hand_over(head)
-            return
+        """Wait for the whole head, whoever serves it, then route it.
 
+        aiohttp reads a head without a time limit, so a page request is
+        handed over only once its head is whole: a connection that trickles
+        one in holds nothing past ``HEAD_TIMEOUT``.
+        """
+        head = self._head + data if self._head else data
         if _stray_line_ends(head):
             self._hand_over(head)  # aiohttp answers 400, or takes it
             return
@@ -115,6 +116,10 @@ class FirstRequest(asyncio.Protocol):
                 self._hand_over(head)
             else:
                 self._head = head
+            return
+
+        if not head.startswith(self._prefix):
+            self._hand_over(head)
             return
         upgrade = parse_upgrade(head[:end])
         if (
