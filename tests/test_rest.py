@@ -147,6 +147,35 @@ async def test_call_returns_the_outputs_computed_in_a_worker_thread(
     assert len(calls.threads) == 1 and calls.threads[0] != SERVER_THREAD
 
 
+async def test_a_chat_history_and_a_plot_table_pass_as_inputs(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """What the page cannot edit, a caller can pass: over the socket and HTTP."""
+
+    def respond(message: str, history: list[dict[str, str]], table: Any) -> Any:
+        reply = f"{message}: {len(table)} rows, y sums to {table['y'].sum()}"
+        return [*history, {"role": "assistant", "content": reply}]
+
+    with gr.Blocks() as demo:
+        box = gr.Textbox(label="Message")
+        chat = gr.Chatbot(label="Chat")
+        plot = gr.LinePlot(x="x", y="y", label="Plot")
+        box.submit(respond, [box, chat, plot], chat, api_name="respond")
+    url = launch(demo.queue(api_open=True))
+    history = [{"role": "user", "content": "hi"}]
+    table = {"columns": ["x", "y"], "data": [[1, 2], [3, 4]]}
+    answer = [*history, {"role": "assistant", "content": "go: 2 rows, y sums to 6.0"}]
+
+    async with gr.AsyncClient(url) as client:
+        assert await client.predict("go", history, table, api_name="respond") == answer
+        with pytest.raises(gr.ProtocolError, match="one value per column"):
+            bad = {"columns": ["x"], "data": [[1, 2]]}
+            await client.predict("go", history, bad, api_name="respond")
+    status, body = await post(http, url, "respond", {"data": ["go", history, table]})
+
+    assert (status, body["data"]) == (200, [answer])
+
+
 async def test_state_inputs_get_a_fresh_copy_of_the_initial_value(
     launch: Apps, http: aiohttp.ClientSession
 ) -> None:

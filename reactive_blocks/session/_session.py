@@ -528,6 +528,8 @@ class Session:
 
         # Without a function, a call (from a listener's js) carries output values.
         # State is never passed: it is read from the session when the run starts.
+        # Values are checked as a listener's returned values are, so that a
+        # caller can pass what the page cannot edit (a Chatbot's history).
         if listener.fn is not None:
             takes, passed = listener.inputs, listener.sent_inputs
         else:
@@ -538,12 +540,7 @@ class Session:
                 f"listener {listener.name} takes {len(passed)} inputs, got {len(inputs)}",
             )
         try:
-            if listener.fn is not None:
-                values = [c.validate(v) for c, v in zip(passed, inputs, strict=True)]
-            else:
-                values = [
-                    c.validate_output(v) for c, v in zip(passed, inputs, strict=True)
-                ]
+            values = [c.validate_output(v) for c, v in zip(passed, inputs, strict=True)]
         except ValueError as exc:
             raise ProtocolError("bad_value", str(exc)) from None
 

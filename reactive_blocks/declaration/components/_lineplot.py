@@ -92,6 +92,24 @@ class LinePlot(Component):
     def validate(self, value: Any) -> Any:
         raise ValueError(f"{self.name} is not editable")
 
+    def validate_output(self, value: Any) -> dict[str, Any] | None:
+        """A table in its wire form, from a caller passing it as an input."""
+        if value is None:
+            return None
+        columns = value.get("columns") if isinstance(value, dict) else None
+        data = value.get("data") if isinstance(value, dict) else None
+        if not isinstance(columns, list) or not isinstance(data, list):
+            raise ValueError(
+                f"{self.name} needs a table as {{'columns': [...], 'data': [[...]]}}, "
+                f"got {type(value).__name__}"
+            )
+        if not all(isinstance(row, list) and len(row) == len(columns) for row in data):
+            raise ValueError(
+                f"{self.name}: every row of 'data' needs one value per column "
+                f"({len(columns)})"
+            )
+        return self.postprocess(self.preprocess(value))
+
     def props(self) -> dict[str, Any]:
         return {
             **super().props(),
