@@ -12,12 +12,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+import orjson
 import pandas as pd
 import pytest
+import websockets
 from waiting import wait_event, wait_until
 
 import reactive_blocks as gr
-from reactive_blocks.protocol import apply_edits
+from reactive_blocks.protocol import PROTOCOL_VERSION, apply_edits
 from reactive_blocks.session import _outbox
 
 if TYPE_CHECKING:
@@ -1121,6 +1123,69 @@ async def test_timer_ticks_until_its_session_closes(launch: Apps) -> None:
         await wait_until(lambda: ticks["witness"] >= seen + 5)
 
         assert ticks["closing"] == frozen
+
+
+async def test_timer_rests_while_its_client_is_gone_and_goes_on_after_a_resume(
+    launch: Apps, sockets: Sockets
+) -> None:
+    """A tab that vanished without a close costs no runs during the grace period."""
+    runs: list[float] = []
+    with gr.Blocks() as demo:
+        timer = gr.Timer(0.02)
+        timer.tick(lambda: runs.append(time.monotonic()), None, None)
+    url = launch(demo, reconnect_grace=TIMEOUT)
+    sock, welcome = await sockets.open(url)
+    session = demo.server.runtime.sessions[welcome["session"]]
+    await wait_until(lambda: len(runs) >= 3)
+
+    sock.abort()
+    await wait_until(lambda: session.state == "detached")
+    await asyncio.sleep(0.1)  # a tick already running ends
+    resting = len(runs)
+    await asyncio.sleep(0.3)
+    assert len(runs) == resting
+
+    again = await sockets.connect(url)
+    resume = {"token": welcome["resume_token"], "received": 1}
+    await again.send({"type": "hello", "protocol": PROTOCOL_VERSION, "resume": resume})
+    [answer] = await again.receive()
+    assert answer["type"] == "resumed"
+    await wait_until(lambda: len(runs) >= resting + 5)
+
+
+async def test_timer_rests_while_its_client_reads_nothing(launch: Apps) -> None:
+    """A tab that stopped reading costs no runs once its socket is full."""
+    runs: list[float] = []
+
+    def tick() -> str:
+        runs.append(time.monotonic())
+        return f"{len(runs)} " + "x" * 200_000
+
+    with gr.Blocks() as demo:
+        timer = gr.Timer(0.01)
+        timer.tick(tick, None, gr.Textbox(label="Out"))
+    url = launch(demo)
+    sessions = demo.server.runtime.sessions
+    sock = await websockets.connect(
+        url.replace("http://", "ws://").rstrip("/") + "/ws",
+        compression=None,
+        max_size=None,
+        max_queue=1,
+    )
+    try:
+        hello = {"type": "hello", "protocol": PROTOCOL_VERSION}
+        await sock.send(orjson.dumps(hello).decode())
+        await wait_until(lambda: len(sessions) == 1)
+        [session] = sessions.values()
+        await wait_until(lambda: session.outbox.stalled)
+        await asyncio.sleep(0.1)  # a tick already running ends
+        stalled = len(runs)
+        await asyncio.sleep(0.3)
+
+        assert session.outbox.stalled
+        assert len(runs) == stalled
+    finally:
+        sock.transport.abort()
 
 
 async def test_timer_skips_ticks_while_its_run_is_going(

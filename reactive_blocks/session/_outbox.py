@@ -269,6 +269,12 @@ class Outbox:
         )
 
     @property
+    def stalled(self) -> bool:
+        """Whether the client takes nothing now: no socket, a full one, or no acks."""
+        sink = self._sink
+        return sink is None or not sink.writable or self._sent_bytes > self._window
+
+    @property
     def keeps_sent(self) -> bool:
         """Whether sent frames are kept for a resume."""
         return self._keep_sent

@@ -18,6 +18,10 @@ class Ticker:
     A tick that comes due while the previous tick's run is still live is
     skipped rather than queued, so a slow listener never builds a backlog,
     and ticks missed while the loop was stalled are dropped, not caught up.
+    A tick is skipped too while the session's client takes nothing (its
+    socket lost, full, or its acks far behind): in Gradio the page drives
+    timers, so a vanished or frozen tab costs no runs, and here it costs
+    none either.
     Interval and ``active`` are read from the session on every cycle, so a
     listener can pause a timer or change its pace.
     """
@@ -51,7 +55,11 @@ class Ticker:
         due = loop.time() + session.value(timer.id)
         while session.is_open:
             await asyncio.sleep(max(0.0, due - loop.time()))
-            if session.is_open and session.prop(timer.id, "active"):
+            if (
+                session.is_open
+                and session.prop(timer.id, "active")
+                and not session.outbox.stalled
+            ):
                 for listener in listeners:
                     if not scheduler.busy(session, listener):
                         scheduler.submit(session, listener)
