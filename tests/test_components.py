@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 
 import numpy as np
 import pandas as pd
@@ -82,3 +83,13 @@ def test_a_decoded_image_leaves_pillow_with_blocks_the_allocator_gives_back() ->
 
     np.testing.assert_array_equal(decoded, pixels)
     assert PIL.Image.core.get_block_size() == IMAGE_BLOCK_SIZE == 64 * 1024 * 1024
+
+
+def test_a_state_whose_value_cannot_be_copied_is_refused_where_it_is_made() -> None:
+    """Each session gets a copy, so a value that cannot be copied fails at once."""
+    with pytest.raises(
+        TypeError, match=r"gr\.State must be able to be deep-copied.*lock"
+    ):
+        gr.State(threading.Lock())
+
+    assert gr.State(threading.Lock).value is threading.Lock

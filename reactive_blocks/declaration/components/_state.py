@@ -46,6 +46,15 @@ class State(Component):
             raise ValueError(
                 f"State time_to_live must be positive seconds, got {time_to_live!r}"
             )
+        if not callable(value):
+            try:
+                copy.deepcopy(value)
+            except Exception as exc:
+                raise TypeError(
+                    "the initial value of gr.State must be able to be deep-copied, as "
+                    f"each session gets a copy; a {type(value).__name__} cannot be "
+                    f"({exc})"
+                ) from exc
         self.time_to_live = time_to_live
         self.delete_callback = delete_callback
         super().__init__(value, render=render, interactive=False)
