@@ -1,6 +1,7 @@
 """Load-test a reactive_blocks app: N sessions, each calling one listener.
 
-    python examples/harness.py http://127.0.0.1:7860/ --api-name greet \\
+    python examples/blocks_hello.py &
+    python examples/harness.py http://127.0.0.1:7860/ --api-name welcome \\
         --inputs '["Abubakar"]' --sessions 50 --requests 200
 
 Each session is one ``reactive_blocks.AsyncClient`` (one WebSocket, as a
@@ -34,7 +35,7 @@ class Tally:
     errors: dict[str, int] = field(default_factory=dict)
 
     def fail(self, exc: BaseException) -> None:
-        kind = type(exc).__name__
+        kind = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
@@ -108,7 +109,8 @@ def report(tally: Tally, seconds: float) -> str:
         )
     if tally.errors:
         lines.append(
-            "errors: " + ", ".join(f"{k} x{v}" for k, v in sorted(tally.errors.items()))
+            "errors:\n"
+            + "\n".join(f"  {v} x {k}" for k, v in sorted(tally.errors.items()))
         )
     return "\n".join(lines)
 

@@ -302,5 +302,3 @@ def _announce(url: str, quiet: bool, share: bool) -> None:
             "share links need a tunnel service, which reactive_blocks does not "
             "provide; the app is served on the local URL only"
         )
-    elif not quiet:
-        print("\nTo create a public link, set `share=True` in `launch()`.", flush=True)
