@@ -191,6 +191,7 @@ def test_a_session_gone_after_its_grace_offers_a_reload(
     expect(expired).to_contain_text("Session expired")
     expect(expired).to_have_attribute("role", "alert")
     expect(page.locator(".rb-reconnecting")).to_be_hidden()
+    expect(page.locator(".rb-app")).to_have_attribute("inert", "")
     expired.get_by_role("button", name="Reload").click()
 
     expect(page.locator(".rb-expired")).to_have_count(0)

@@ -20,10 +20,14 @@ export function showReconnecting(shown: boolean): void {
   if (reconnecting.textContent !== text) reconnecting.textContent = text;
 }
 
-/** Replaces any connection notice with `text` and a Reload button. */
+/**
+ * Replaces any connection notice with `text` and a Reload button, and makes
+ * the app inert: an edit made now would go nowhere.
+ */
 export function showEnded(text: string): void {
   showReconnecting(false);
   document.querySelector(".rb-expired")?.remove();
+  for (const app of document.querySelectorAll(".rb-app")) app.setAttribute("inert", "");
 
   const notice = document.createElement("div");
   notice.className = "rb-expired";
