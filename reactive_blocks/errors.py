@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The longest error message sent or logged; a bad value is not echoed whole.
+MAX_MESSAGE_CHARS = 1000
+
+
+def brief(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text``, cut to ``limit`` characters with a note of how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
 
 class ReactiveBlocksError(Exception):
     """Base class of every error raised by reactive_blocks itself."""
@@ -37,7 +47,7 @@ class ProtocolError(ReactiveBlocksError):
     """
 
     def __init__(self, code: str, message: str, *, ref: Any = None) -> None:
-        super().__init__(message)
+        super().__init__(brief(message))
         self.code = code
         self.ref = ref
 

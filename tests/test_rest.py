@@ -164,7 +164,7 @@ async def test_a_chat_history_and_a_plot_table_pass_as_inputs(
     url = launch(demo.queue(api_open=True))
     history = [{"role": "user", "content": "hi"}]
     table = {"columns": ["x", "y"], "data": [[1, 2], [3, 4]]}
-    answer = [*history, {"role": "assistant", "content": "go: 2 rows, y sums to 6.0"}]
+    answer = [*history, {"role": "assistant", "content": "go: 2 rows, y sums to 6"}]
 
     async with gr.AsyncClient(url) as client:
         assert await client.predict("go", history, table, api_name="respond") == answer
@@ -174,6 +174,42 @@ async def test_a_chat_history_and_a_plot_table_pass_as_inputs(
     status, body = await post(http, url, "respond", {"data": ["go", history, table]})
 
     assert (status, body["data"]) == (200, [answer])
+
+
+async def test_a_bad_value_is_not_echoed_whole_in_the_error(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """A two-megabyte bad message gets an error of a thousand characters or so."""
+    with gr.Blocks() as demo:
+        chat = gr.Chatbot(label="Chat")
+        chat.change(len, chat, gr.Textbox(), api_name="count")
+    url = launch(demo.queue(api_open=True))
+    junk = [{"role": "user", "junk": "A" * 2_000_000}]
+
+    status, body = await post(http, url, "count", {"data": [junk]})
+    async with gr.AsyncClient(url) as client:
+        with pytest.raises(gr.ProtocolError) as refused:
+            await client.predict(junk, api_name="count")
+
+    assert status == 400
+    for message in (body["error"], str(refused.value)):
+        assert message.startswith("Chatbot 'Chat': each message must be a dict")
+        assert message.endswith("more characters)")
+        assert len(message) < 1100
+
+
+async def test_an_answer_larger_than_a_client_message_reaches_the_client(
+    launch: Apps,
+) -> None:
+    """The server's frames have no size limit: the client takes them whole."""
+    with gr.Blocks() as demo:
+        size = gr.Slider(0, 2**26, label="Size")
+        size.change(lambda n: "x" * int(n), size, gr.Textbox(), api_name="make")
+    async with gr.AsyncClient(launch(demo)) as client:
+        text = await client.predict(17 * 2**20, api_name="make")
+
+        assert text == "x" * (17 * 2**20)
+        assert await client.predict(3, api_name="make") == "xxx"
 
 
 async def test_state_inputs_get_a_fresh_copy_of_the_initial_value(

@@ -96,6 +96,23 @@ async def test_a_burst_starts_threads_up_to_the_limit_and_no_further() -> None:
     workers.shutdown()
 
 
+async def test_a_call_cancelled_while_it_waits_for_a_thread_never_runs() -> None:
+    workers = WorkerThreads(1, "test")
+    release = threading.Event()
+    ran: list[str] = []
+    busy = workers.submit(release.wait, 5)
+    waiting = workers.submit(ran.append, "cancelled")
+    await asyncio.sleep(0.05)
+
+    waiting.cancel()
+    release.set()
+    await busy
+    await workers.submit(ran.append, "after")
+
+    assert ran == ["after"]
+    workers.shutdown()
+
+
 async def test_an_exception_reaches_the_caller_and_the_thread_carries_on() -> None:
     workers = WorkerThreads(1, "test")
 

@@ -28,7 +28,6 @@ from reactive_blocks.protocol import (
 
 __all__ = ["Connection", "SessionExpired"]
 
-MAX_MESSAGE: Final = 16 * 1024 * 1024
 ACK_EVERY: Final = 64
 ACK_DELAY: Final = 0.2
 FIRST_RETRY: Final = 0.05
@@ -150,7 +149,9 @@ class Connection:
     async def _connect(self) -> Any:
         return await websockets.connect(
             self.url,
-            max_size=MAX_MESSAGE,
+            # What the server sends is as large as the app's outputs make it;
+            # refusing a frame would close the socket and end the session.
+            max_size=None,
             compression=None,
             additional_headers=self.headers,
         )

@@ -229,7 +229,8 @@ class WorkerThreads:
                 numbers = [self._rouse()]
             else:
                 numbers = []
-            if len(self._jobs) > self._rising:
+            can_wake = self._parked or self._threads < self.max_threads
+            if len(self._jobs) > self._rising and can_wake:
                 self._check_stall_later(STALL)
         for number in numbers:
             if number:
@@ -260,6 +261,8 @@ class WorkerThreads:
 
 
 def _run(job: _Job) -> None:
+    if job.future.cancelled():
+        return  # cancelled while it waited: nobody wants it to run
     try:
         outcome = job.context.run(job.fn, *job.args)
     except BaseException as exc:

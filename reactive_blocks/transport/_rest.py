@@ -21,7 +21,7 @@ import orjson
 from aiohttp import web
 
 from reactive_blocks.declaration import Component, Image, Listener
-from reactive_blocks.errors import Error
+from reactive_blocks.errors import Error, brief
 from reactive_blocks.log import transport_logger as log
 from reactive_blocks.protocol import Blob, too_large_text
 from reactive_blocks.scheduler import RunFailed, run_directly, with_state_places
@@ -51,6 +51,7 @@ class ApiError(Exception):
     """A request the API routes refuse: an HTTP status, a code and a sentence."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
+        message = brief(message)
         super().__init__(message)
         self.status = status
         self.code = code

@@ -52,8 +52,8 @@ class State(Component):
             except Exception as exc:
                 raise TypeError(
                     "the initial value of gr.State must be able to be deep-copied, as "
-                    f"each session gets a copy; a {type(value).__name__} cannot be "
-                    f"({exc})"
+                    f"each session gets a copy; a value of type {type(value).__name__} "
+                    f"cannot be ({exc})"
                 ) from exc
         self.time_to_live = time_to_live
         self.delete_callback = delete_callback
