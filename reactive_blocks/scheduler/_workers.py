@@ -90,6 +90,8 @@ class _Returns:
 
 
 class _Job:
+    """One call waiting for a thread, and where its result goes."""
+
     __slots__ = ("args", "context", "fn", "future", "queued_at", "returns")
 
     def __init__(
