@@ -176,6 +176,25 @@ async def test_a_chat_history_and_a_plot_table_pass_as_inputs(
     assert (status, body["data"]) == (200, [answer])
 
 
+async def test_a_number_passed_for_a_textbox_arrives_as_its_text(
+    launch: Apps, http: aiohttp.ClientSession
+) -> None:
+    """As in Gradio, a caller's number or boolean is the textbox's text."""
+    with gr.Blocks() as demo:
+        box = gr.Textbox(label="Box")
+        box.submit(repr, box, gr.Textbox(), api_name="show")
+    url = launch(demo.queue(api_open=True))
+
+    async with gr.AsyncClient(url) as client:
+        assert await client.predict(123, api_name="show") == "'123'"
+        assert await client.predict(1.5, api_name="show") == "'1.5'"
+        with pytest.raises(gr.ProtocolError, match="Box' needs a string, got list"):
+            await client.predict([1], api_name="show")
+    status, body = await post(http, url, "show", {"data": [True]})
+
+    assert (status, body["data"]) == (200, ["'True'"])
+
+
 async def test_a_bad_value_is_not_echoed_whole_in_the_error(
     launch: Apps, http: aiohttp.ClientSession
 ) -> None:
@@ -388,7 +407,7 @@ async def test_api_name_false_and_unknown_names_are_not_found(
             id="arity",
         ),
         pytest.param(
-            {"data": [7]}, "Textbox 'Name' needs a string, got int", id="value"
+            {"data": [[7]]}, "Textbox 'Name' needs a string, got list", id="value"
         ),
     ],
 )

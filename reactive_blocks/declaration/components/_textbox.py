@@ -54,6 +54,15 @@ class Textbox(Component):
             raise ValueError(f"{self.name} takes at most {self.max_length} characters")
         return value
 
+    def validate_output(self, value: Any) -> str:
+        """A caller's value: a number or a boolean becomes its text, as in Gradio.
+
+        The page always sends text; a script passing ``123`` means ``"123"``.
+        """
+        if isinstance(value, (int, float)):
+            value = str(value)
+        return self.validate(value)
+
     def props(self) -> dict[str, Any]:
         return {
             **super().props(),
