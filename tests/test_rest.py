@@ -176,6 +176,61 @@ async def test_a_chat_history_and_a_plot_table_pass_as_inputs(
     assert (status, body["data"]) == (200, [answer])
 
 
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        pytest.param(
+            {"columns": ["x", "y"], "data": [[1, 2], [3]]},
+            "LinePlot 'Plot': every row of 'data' needs one value per column (2)",
+            id="ragged",
+        ),
+        pytest.param(
+            {"columns": ["x", "y", "y"], "data": [[1, 2, 3]]},
+            "LinePlot 'Plot': the column names must differ",
+            id="same-names",
+        ),
+        pytest.param(
+            {"columns": ["x", "z"], "data": [[1, 2]]},
+            "LinePlot 'Plot': the DataFrame has no column 'y'; it has x, z",
+            id="no-y",
+        ),
+        pytest.param(
+            {"columns": ["x", "y"]},
+            "LinePlot 'Plot' needs a table as {'columns': [names...], "
+            "'data': [[row]...]}: 'columns' and 'data' must be lists",
+            id="no-data",
+        ),
+    ],
+)
+async def test_a_bad_plot_table_answers_400_naming_what_is_wrong(
+    launch: Apps, http: aiohttp.ClientSession, table: Any, message: str
+) -> None:
+    with gr.Blocks() as demo:
+        plot = gr.LinePlot(x="x", y="y", label="Plot")
+        plot.change(len, plot, gr.Textbox(), api_name="rows")
+    url = launch(demo.queue(api_open=True))
+
+    answer = await post(http, url, "rows", {"data": [table]})
+
+    assert answer == (400, {"error": message, "code": "bad_value"})
+
+
+async def test_a_long_error_of_the_app_is_cut_for_the_client(launch: Apps) -> None:
+    """The app's own error text is cut as a refusal's is; the server log keeps it."""
+
+    def fail() -> None:
+        raise gr.Error("E" * 5000)
+
+    with gr.Blocks() as demo:
+        gr.Button().click(fail, None, None, api_name="fail")
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        with pytest.raises(gr.EventError) as failed:
+            await client.predict(api_name="fail")
+
+    assert str(failed.value) == f"error: {'E' * 1000}… (4,000 more characters)"
+
+
 async def test_a_number_passed_for_a_textbox_arrives_as_its_text(
     launch: Apps, http: aiohttp.ClientSession
 ) -> None:

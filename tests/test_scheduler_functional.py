@@ -1297,6 +1297,20 @@ async def test_a_js_listener_call_without_fn_sets_its_outputs(launch: Apps) -> N
         assert client.values[out.id] == "HELLO"
 
 
+async def test_a_js_listener_sets_a_plot_from_its_table(launch: Apps) -> None:
+    """A plot's value computed in the page arrives as a wire table and is kept."""
+    with gr.Blocks() as demo:
+        plot = gr.LinePlot(x="x", y="y", label="Plot")
+        gr.Button("Draw").click(None, None, plot, js="() => table")
+    table = {"columns": ["x", "y"], "data": [[1.0, 2.0], [3.0, 4.0]]}
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        [listener] = [ls for ls in client.config["listeners"] if ls["js"]]
+        await client.predict(table, listener=listener["id"])
+
+        assert client.values[plot.id] == table
+
+
 async def test_a_js_listener_leaves_its_state_outputs_as_they_were(
     launch: Apps,
 ) -> None:

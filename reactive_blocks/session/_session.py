@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from reactive_blocks.declaration import Component, Listener
-from reactive_blocks.errors import Error, ProtocolError
+from reactive_blocks.errors import Error, ProtocolError, brief
 from reactive_blocks.log import session_logger as log
 from reactive_blocks.protocol import PROTOCOL_VERSION, equal_values, is_json_int
 from reactive_blocks.scheduler import (
@@ -785,7 +785,7 @@ class Session:
         if isinstance(error, Refusal):
             message["code"] = error.code
         if error is not None:
-            message["message"] = self._error_text(error)
+            message["message"] = brief(self._error_text(error))
         if event.inputs is not None and outcome == "done":
             message["outputs"] = outputs if outputs is not None else []
         self.outbox.put(message, ends=event.id)

@@ -76,6 +76,8 @@ class LinePlot(Component):
 
         if value is None:
             return None
+        if isinstance(value, dict) and "columns" in value and "data" in value:
+            value = self.preprocess(value)  # a wire table, from a listener's js
         if not isinstance(value, pd.DataFrame):
             raise ValueError(
                 f"{self.name} needs a pandas DataFrame, got {type(value).__name__}"
@@ -100,15 +102,18 @@ class LinePlot(Component):
         """
         if value is None:
             return None
-        columns = value.get("columns") if isinstance(value, dict) else None
-        data = value.get("data") if isinstance(value, dict) else None
+        shape = "a table as {'columns': [names...], 'data': [[row]...]}"
+        if not isinstance(value, dict):
+            raise ValueError(f"{self.name} needs {shape}, got {type(value).__name__}")
+        columns, data = value.get("columns"), value.get("data")
         if not isinstance(columns, list) or not isinstance(data, list):
             raise ValueError(
-                f"{self.name} needs a table as {{'columns': [...], 'data': [[...]]}}, "
-                f"got {type(value).__name__}"
+                f"{self.name} needs {shape}: 'columns' and 'data' must be lists"
             )
         if not all(isinstance(c, str) for c in columns):
             raise ValueError(f"{self.name}: the column names must be strings")
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"{self.name}: the column names must differ")
         return {"columns": columns, "data": data}
 
     def check_whole(self, value: Any) -> None:
@@ -123,8 +128,10 @@ class LinePlot(Component):
             )
         try:
             self.postprocess(self.preprocess(value))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{self.name}: {exc}") from None
+        except Exception as exc:  # ours, or pandas' own complaint about the table
+            text = str(exc)
+            named = text if text.startswith(self.name) else f"{self.name}: {text}"
+            raise ValueError(named) from None
 
     def props(self) -> dict[str, Any]:
         return {
