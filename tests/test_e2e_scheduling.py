@@ -267,8 +267,16 @@ def wait_for_growth(page: Page) -> None:
 
 
 def recorded(page: Page) -> list[str]:
-    """The non-empty values :func:`record` has noted, in order."""
-    seen: list[str] = page.evaluate("() => window.rbSeen")
+    """The non-empty values :func:`record` has noted, in order, up to now.
+
+    The recorder looks once a frame, so what the page shows now is noted
+    only at the next frame: the list is read two frames later.
+    """
+    seen: list[str] = page.evaluate(
+        """() => new Promise((resolve) => requestAnimationFrame(
+            () => requestAnimationFrame(() => resolve(window.rbSeen))
+        ))"""
+    )
     return [value for value in seen if value.strip()]
 
 
