@@ -440,14 +440,7 @@ class Session:
 
     def _receive_set(self, message: dict[str, Any]) -> None:
         component = self._component(message)
-        if "value" not in message:
-            raise ProtocolError("bad_message", "'set' needs a 'value'")
-        if not self.prop(component.id, "interactive"):
-            raise ProtocolError("not_interactive", f"{component.name} is not editable")
-        try:
-            value = component.validate(message["value"])
-        except ValueError as exc:
-            raise ProtocolError("bad_value", str(exc)) from None
+        value = self.edited_value(component, message)
         if component.checks_whole:
             self.check_then(
                 [component],
@@ -457,6 +450,22 @@ class Session:
             )
         else:
             self._store_set(component, value)
+
+    def edited_value(self, component: Component, message: dict[str, Any]) -> Any:
+        """The value a user's edit (a ``set``, a ``stream`` frame) gives ``component``.
+
+        Raises:
+            ProtocolError: the message has no value, the component is not
+                editable now, or the value is not one it takes.
+        """
+        if "value" not in message:
+            raise ProtocolError("bad_message", f"'{message['type']}' needs a 'value'")
+        if not self.prop(component.id, "interactive"):
+            raise ProtocolError("not_interactive", f"{component.name} is not editable")
+        try:
+            return component.validate(message["value"])
+        except ValueError as exc:
+            raise ProtocolError("bad_value", str(exc)) from None
 
     def _store_set(self, component: Component, value: Any) -> None:
         """Store a user's edit and fire the listeners it triggers."""

@@ -58,14 +58,7 @@ class Streams:
             return
 
         component = stream.component
-        if "value" not in message:
-            raise ProtocolError("bad_message", "'stream' needs a 'value'")
-        if not self._session.prop(component.id, "interactive"):
-            raise ProtocolError("not_interactive", f"{component.name} is not editable")
-        try:
-            frame = component.validate(message["value"])
-        except ValueError as exc:
-            raise ProtocolError("bad_value", str(exc)) from None
+        frame = self._session.edited_value(component, message)
         if frame is None:
             raise ProtocolError("bad_value", f"a frame of {component.name} is empty")
 
