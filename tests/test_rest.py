@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import PIL.Image
 import pytest
+from in_flight import InFlight
 from waiting import wait_event
 
 import reactive_blocks as gr
@@ -743,20 +744,13 @@ async def test_direct_calls_run_at_most_max_direct_runs_at_once(
     """A burst of calls to a slow function leaves worker threads for the sessions."""
     from reactive_blocks.transport._rest import MAX_DIRECT_RUNS
 
-    running = 0
-    peak = 0
-    lock = threading.Lock()
+    running = InFlight()
     with gr.Blocks() as demo:
         out = gr.Textbox()
 
         def slow() -> str:
-            nonlocal running, peak
-            with lock:
-                running += 1
-                peak = max(peak, running)
-            time.sleep(0.3)
-            with lock:
-                running -= 1
+            with running:
+                time.sleep(0.3)
             return "done"
 
         gr.Button().click(slow, None, out, concurrency_limit=None)
@@ -767,4 +761,4 @@ async def test_direct_calls_run_at_most_max_direct_runs_at_once(
     )
 
     assert {status for status, _ in answers} == {200}
-    assert peak == MAX_DIRECT_RUNS
+    assert running.peak == MAX_DIRECT_RUNS

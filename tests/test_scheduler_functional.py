@@ -16,6 +16,7 @@ import orjson
 import pandas as pd
 import pytest
 import websockets
+from in_flight import InFlight
 from waiting import wait_event, wait_until
 
 import reactive_blocks as gr
@@ -104,24 +105,6 @@ def trigger(block: gr.Button, ref: int) -> Message:
 
 def call(api_name: str, inputs: list[Any], ref: int) -> Message:
     return {"type": "call", "api_name": api_name, "inputs": inputs, "ref": ref}
-
-
-class InFlight:
-    """Counts the calls of a function running at once, and the peak."""
-
-    def __init__(self) -> None:
-        self.now = 0
-        self.peak = 0
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> None:
-        with self._lock:
-            self.now += 1
-            self.peak = max(self.peak, self.now)
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self.now -= 1
 
 
 # -- cancels= ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import pytest
+from in_flight import InFlight
 
 from reactive_blocks.scheduler import _workers
 from reactive_blocks.scheduler._workers import WorkerThreads
@@ -56,22 +57,15 @@ async def test_calls_that_each_block_briefly_get_more_threads(
     """
     monkeypatch.setattr(_workers, "STALL", 0.01)
     workers = WorkerThreads(8, "test")
-    lock = threading.Lock()
-    running = 0
-    most = 0
+    running = InFlight()
 
     def brief() -> None:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        time.sleep(0.002)
-        with lock:
-            running -= 1
+        with running:
+            time.sleep(0.002)
 
     await asyncio.gather(*(workers.submit(brief) for _ in range(100)))
 
-    assert most > 1
+    assert running.peak > 1
     workers.shutdown()
 
 
