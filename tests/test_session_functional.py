@@ -1018,6 +1018,24 @@ def changes_in(received: list[Message]) -> list[list[Any]]:
     ]
 
 
+def blank_upload(upload: gr.Image, height: int, width: int) -> Message:
+    """A ``set`` of a black PNG, ``height`` by ``width``, into ``upload``."""
+    pixels = np.zeros((height, width, 3), dtype=np.uint8)
+    return {"type": "set", "id": upload.id, "value": gr.Blob(png(pixels), "image/png")}
+
+
+def measuring(upload: gr.Image) -> tuple[gr.Textbox, gr.Button]:
+    """A Size box, and a Measure button writing the upload's height x width in it."""
+    size = gr.Textbox(label="Size")
+    button = gr.Button("Measure")
+    button.click(lambda image: f"{image.shape[0]}x{image.shape[1]}", upload, size)
+    return size, button
+
+
+def measure(button: gr.Button) -> Message:
+    return {"type": "trigger", "id": button.id, "event": "click", "ref": 2}
+
+
 def gated_check(checking: threading.Event, go_on: threading.Event) -> type[gr.Image]:
     """An Image whose check of an upload sets ``checking``, then waits for ``go_on``."""
 
@@ -1132,20 +1150,13 @@ async def test_other_sessions_are_answered_while_an_upload_is_checked(
     checking, answered = threading.Event(), threading.Event()
     with gr.Blocks() as demo:
         upload = gated_check(checking, answered)(label="Upload")
-        size = gr.Textbox(label="Size")
-        button = gr.Button("Measure")
-        button.click(lambda image: f"{image.shape[0]}x{image.shape[1]}", upload, size)
+        size, button = measuring(upload)
 
     url = launch(demo)
     uploader, _ = await sockets.open(url)
     watcher, _ = await sockets.open(url)
-    pixels = np.zeros((5, 4, 3), dtype=np.uint8)
-    await uploader.send(
-        {"type": "set", "id": upload.id, "value": gr.Blob(png(pixels), "image/png")}
-    )
-    await uploader.send(
-        {"type": "trigger", "id": button.id, "event": "click", "ref": 2}
-    )
+    await uploader.send(blank_upload(upload, 5, 4))
+    await uploader.send(measure(button))
     assert await asyncio.to_thread(checking.wait, TIMEOUT)
     await watcher.ping()
     answered.set()
@@ -1173,10 +1184,7 @@ async def test_the_socket_is_not_read_while_an_upload_is_checked(
         button.click(lambda t: t[-8:], text, echo)
 
     sock, _ = await sockets.open(launch(demo))
-    pixels = np.zeros((2, 2, 3), dtype=np.uint8)
-    await sock.send(
-        {"type": "set", "id": upload.id, "value": gr.Blob(png(pixels), "image/png")}
-    )
+    await sock.send(blank_upload(upload, 2, 2))
     assert await asyncio.to_thread(checking.wait, TIMEOUT)
 
     async def edit_a_lot() -> None:
@@ -1212,16 +1220,11 @@ async def test_a_check_longer_than_the_heartbeat_does_not_cut_the_socket(
 
     with gr.Blocks() as demo:
         upload = SlowImage(label="Upload")
-        size = gr.Textbox(label="Size")
-        button = gr.Button("Measure")
-        button.click(lambda image: f"{image.shape[0]}x{image.shape[1]}", upload, size)
+        size, button = measuring(upload)
 
     sock, _ = await sockets.open(launch(demo, heartbeat=0.1))
-    pixels = np.zeros((3, 2, 3), dtype=np.uint8)
-    await sock.send(
-        {"type": "set", "id": upload.id, "value": gr.Blob(png(pixels), "image/png")}
-    )
-    await sock.send({"type": "trigger", "id": button.id, "event": "click", "ref": 2})
+    await sock.send(blank_upload(upload, 3, 2))
+    await sock.send(measure(button))
     received = await sock.receive_until(lambda m: m["type"] == "end")
 
     assert received[-1]["outcome"] == "done"
