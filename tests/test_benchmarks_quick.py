@@ -39,3 +39,27 @@ def test_quick_roundtrip_writes_latencies(tmp_path: Path) -> None:
             assert isinstance(value, float) and math.isfinite(value) and value > 0
         assert figures[target]["p50_ms"] <= figures[target]["p99_ms"]
     assert (tmp_path / "quick.md").read_text().count("latency p50") == 1
+
+
+def test_hop_measures_each_hand_off_free_and_pinned() -> None:
+    """`hop.py` prints a row per hand-off: wall and CPU, free and pinned."""
+    hop = REPO / "benchmarks" / "hop.py"
+    done = subprocess.run(
+        [sys.executable, str(hop), "--calls", "100", "--runs", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == [
+        "queues",
+        "loop",
+        "workers",
+    ]
+    for row in rows[1:]:
+        figures = [float(cell) for cell in row.split("|")[2:6]]
+        assert all(math.isfinite(f) and f > 0 for f in figures), row
