@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import reactive_blocks as gr
+from reactive_blocks.declaration._files import servable_path
 from reactive_blocks.declaration.components._image import IMAGE_BLOCK_SIZE
 
 
@@ -93,3 +96,37 @@ def test_a_state_whose_value_cannot_be_copied_is_refused_where_it_is_made() -> N
         gr.State(threading.Lock())
 
     assert gr.State(threading.Lock).value is threading.Lock
+
+
+@pytest.fixture
+def directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A working and a temp directory side by side, neither inside the other."""
+    working, temporary = tmp_path / "work", tmp_path / "temp"
+    working.mkdir()
+    temporary.mkdir()
+    monkeypatch.chdir(working)
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    return working, temporary
+
+
+def test_files_in_the_working_and_temp_directories_may_be_sent(
+    directories: tuple[Path, Path],
+) -> None:
+    working, temporary = directories
+
+    assert servable_path("plots/a.png", "Image") == working / "plots" / "a.png"
+    assert servable_path(temporary / ".upload", "Image") == temporary / ".upload"
+
+
+def test_files_elsewhere_and_dotfiles_of_the_working_directory_are_refused(
+    directories: tuple[Path, Path],
+) -> None:
+    working, _ = directories
+    (working / "link.png").symlink_to(working.parent / "secret.png")
+
+    with pytest.raises(ValueError, match="cannot send /etc/passwd: a function may"):
+        servable_path("/etc/passwd", "Image")
+    with pytest.raises(ValueError, match=r"secret\.png: a function may return"):
+        servable_path("link.png", "Image")
+    with pytest.raises(ValueError, match=r"cannot send .*/\.env: dotfiles are never"):
+        servable_path(".env", "Image")

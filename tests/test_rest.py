@@ -24,6 +24,8 @@ from reactive_blocks.session import GENERIC_ERROR
 from reactive_blocks.transport._auth import COOKIE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tests.conftest import Apps, Message, RawSocket, Sockets
 
 TIMEOUT: Final = 10.0
@@ -762,3 +764,54 @@ async def test_direct_calls_run_at_most_max_direct_runs_at_once(
 
     assert {status for status, _ in answers} == {200}
     assert running.peak == MAX_DIRECT_RUNS
+
+
+async def test_an_image_path_is_sent_only_from_the_working_or_temp_directory(
+    launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A returned PNG in the temp directory arrives; /etc/passwd is refused.
+
+    The path could come from the user, and the server would read and send
+    whatever it names.
+    """
+    png = tmp_path / "dot.png"
+    PIL.Image.new("RGB", (2, 1), (9, 8, 7)).save(png)
+    with gr.Blocks() as demo:
+        path = gr.Textbox(label="Path")
+        shown = gr.Image(label="Shown")
+        gr.Button().click(lambda p: p, path, shown, api_name="show")
+    url = launch(demo.queue(api_open=True), show_error=True)
+
+    refused = await post(http, url, "show", {"data": ["/etc/passwd"]})
+    sent = await post(http, url, "show", {"data": [str(png)]})
+
+    assert refused[0] == 500
+    assert refused[1]["error"].startswith(
+        "OutputError: listener 'show': Image 'Shown' cannot send /etc/passwd: a "
+        "function may return files in the working directory ("
+    )
+    assert "root:" not in str(refused[1])
+    assert sent[0] == 200
+    head, _, payload = sent[1]["data"][0].partition(",")
+    assert head == "data:image/png;base64"
+    assert base64.b64decode(payload) == png.read_bytes()
+
+
+async def test_a_returned_file_that_is_no_image_is_refused(
+    launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A text file in the temp directory is not sent as an image."""
+    notes = tmp_path / "notes.png"
+    notes.write_text("secret notes")
+    with gr.Blocks() as demo:
+        shown = gr.Image(label="Shown")
+        gr.Button().click(lambda: str(notes), None, shown, api_name="show")
+    url = launch(demo.queue(api_open=True), show_error=True)
+
+    status, body = await post(http, url, "show", {"data": []})
+
+    assert status == 500
+    assert body["error"] == (
+        f"OutputError: listener 'show': Image 'Shown': {notes} is not an image "
+        "(no format the server knows)"
+    )

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import functools
 import io
-import mimetypes
 import os
 import tempfile
 from collections.abc import Sequence
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from reactive_blocks.declaration._component import Component
+from reactive_blocks.declaration._files import servable_path
 from reactive_blocks.declaration._listeners import EventListener
 from reactive_blocks.errors import DeclarationError
 from reactive_blocks.protocol import Blob
@@ -152,9 +152,7 @@ class Image(Component):
         if isinstance(value, Blob):
             return value
         if isinstance(value, (str, Path)):
-            path = Path(value)
-            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return Blob(path.read_bytes(), mime)
+            return self._file_blob(value)
         if isinstance(value, np.ndarray):
             value = PIL.Image.fromarray(_as_uint8(value))
         if isinstance(value, PIL.Image.Image):
@@ -165,6 +163,27 @@ class Image(Component):
             f"{self.name} cannot show a {type(value).__name__}; return a numpy "
             "array, a PIL image or a file path"
         )
+
+    def _file_blob(self, value: str | Path) -> Blob:
+        """A returned path's bytes, if the file may be sent and is an image."""
+        import PIL.Image
+
+        path = servable_path(value, self.name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{self.name} cannot read {path}: {exc}") from None
+        try:
+            with PIL.Image.open(io.BytesIO(data)) as image:
+                mime = PIL.Image.MIME.get(image.format or "")
+                image.verify()
+        except PIL.UnidentifiedImageError:
+            raise ValueError(
+                f"{self.name}: {path} is not an image (no format the server knows)"
+            ) from None
+        except Exception as exc:
+            raise ValueError(f"{self.name}: {path} is not an image ({exc})") from None
+        return Blob(data, mime or "application/octet-stream")
 
     def validate(self, value: Any) -> Blob | None:
         import PIL.Image
