@@ -234,6 +234,62 @@ def test_unsupported_launch_parameter_at_its_default_is_accepted(
     assert url.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "parameter"),
+    [
+        ("GRADIO_ALLOWED_PATHS", "/srv/files", "allowed_paths"),
+        ("GRADIO_BLOCKED_PATHS", "/srv/secret", "blocked_paths"),
+        ("GRADIO_ROOT_PATH", "/app", "root_path"),
+        ("GRADIO_SSR_MODE", "True", "ssr_mode"),
+    ],
+)
+def test_a_variable_setting_an_unsupported_parameter_is_refused(
+    launch: Apps,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    parameter: str,
+) -> None:
+    """Set in the environment, a parameter we lack raises as when it is passed."""
+    monkeypatch.setenv(variable, value)
+    with gr.Blocks() as demo:
+        gr.Textbox()
+
+    with pytest.raises(gr.NotSupportedError) as caught:
+        launch(demo)
+
+    assert str(caught.value) == (
+        f"launch: parameter '{parameter}' is not supported yet; it was set by "
+        f"{variable}={value!r}"
+    )
+    assert demo.local_url is None
+
+
+def test_variables_at_their_defaults_and_passed_defaults_are_accepted(
+    launch: Apps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty root path, SSR off, or ssr_mode=False passed over the variable."""
+    monkeypatch.setenv("GRADIO_ROOT_PATH", "")
+    monkeypatch.setenv("GRADIO_SSR_MODE", "true")
+    with gr.Blocks() as demo:
+        gr.Textbox()
+
+    assert launch(demo, ssr_mode=False) == demo.local_url
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1.5, True, "2"])
+def test_queue_refuses_a_default_concurrency_limit_that_runs_nothing(
+    limit: object,
+) -> None:
+    """A default limit of 0 would leave every default listener waiting forever."""
+    with pytest.raises(gr.DeclarationError) as caught:
+        gr.Blocks().queue(default_concurrency_limit=limit)  # type: ignore[arg-type]
+
+    assert str(caught.value) == (
+        f"queue default_concurrency_limit must be a positive int or None, got {limit!r}"
+    )
+
+
 def test_unknown_trigger_mode_names_the_allowed_ones() -> None:
     """An unknown trigger_mode raises a DeclarationError listing the valid modes."""
     with gr.Blocks() as demo:

@@ -205,6 +205,15 @@ class Blocks(BlockContext):
 
         limit = self.queue_options.default_concurrency_limit
         if default_concurrency_limit != "not_set":
+            if default_concurrency_limit is not None and (
+                not isinstance(default_concurrency_limit, int)
+                or isinstance(default_concurrency_limit, bool)
+                or default_concurrency_limit < 1
+            ):
+                raise DeclarationError(
+                    "queue default_concurrency_limit must be a positive int or "
+                    f"None, got {default_concurrency_limit!r}"
+                )
             limit = default_concurrency_limit
         opened = self.queue_options.api_open if api_open is None else bool(api_open)
         self.queue_options = QueueOptions(

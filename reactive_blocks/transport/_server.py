@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import webbrowser
+from collections.abc import Callable
 from typing import Any, Final
 
 from aiohttp import web
@@ -46,6 +47,15 @@ _NOT_YET: Final[dict[str, Any]] = {
     "node_port": (None,),
     "ssr_mode": (None, False),
     "pwa": (None, False),
+}
+
+#: Environment variables that set a parameter of ``_NOT_YET`` when it is not
+#: passed, each with the test of whether its value departs from the default.
+_NOT_YET_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str], bool]]]] = {
+    "GRADIO_ALLOWED_PATHS": ("allowed_paths", bool),
+    "GRADIO_BLOCKED_PATHS": ("blocked_paths", bool),
+    "GRADIO_ROOT_PATH": ("root_path", bool),
+    "GRADIO_SSR_MODE": ("ssr_mode", lambda raw: raw.lower() == "true"),
 }
 
 
@@ -187,6 +197,7 @@ def launch(
         The aiohttp application, the local URL, and None for the share URL.
     """
     _reject_not_yet(not_yet)
+    _reject_environment_not_yet(passed=set(not_yet))
     if blocks.server is not None:
         blocks.close()
 
@@ -236,6 +247,19 @@ def _reject_not_yet(options: dict[str, Any]) -> None:
             raise TypeError(f"launch() got an unexpected keyword argument '{name}'")
         if value not in _NOT_YET[name]:
             raise NotSupportedError("launch", name)
+
+
+def _reject_environment_not_yet(passed: set[str]) -> None:
+    """A variable setting a parameter we lack is refused as the parameter is.
+
+    A parameter passed to ``launch()`` wins over its variable, as in Gradio.
+    """
+    for variable, (parameter, departs) in _NOT_YET_ENVIRONMENT.items():
+        raw = os.environ.get(variable, "").strip()
+        if parameter not in passed and departs(raw):
+            raise NotSupportedError(
+                "launch", parameter, f"it was set by {variable}={raw!r}"
+            )
 
 
 def _env_port() -> int | None:
