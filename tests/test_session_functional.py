@@ -273,6 +273,39 @@ async def test_wrong_output_count_is_an_error_naming_the_listener(
     )
 
 
+async def test_a_slider_refuses_a_returned_word_and_keeps_its_number(
+    launch: Apps,
+) -> None:
+    """A word for a Slider is an error, not a value the page shows as 0.
+
+    The page showed 0 while the session held the word, and the next listener
+    read the word.
+    """
+    with gr.Blocks() as demo:
+        speed = gr.Slider(0, 10, value=4, label="Speed")
+        shown = gr.Textbox(label="Shown")
+        gr.Button().click(lambda: "fast", None, speed, api_name="word")
+        gr.Button().click(lambda: np.int64(7), None, speed, api_name="seven")
+        show = gr.Button()
+        show.click(lambda s: f"{type(s).__name__} {s}", speed, shown)
+
+    async with gr.AsyncClient(launch(demo, show_error=True)) as client:
+        with pytest.raises(gr.EventError) as caught:
+            await client.predict(api_name="word")
+        await client.trigger(show.id, "click")
+        await client.settle()
+        kept = client.values[shown.id]
+        await client.predict(api_name="seven")
+        await client.trigger(show.id, "click")
+        await client.settle()
+        seven = client.values[shown.id]
+
+    assert str(caught.value) == (
+        "error: OutputError: listener 'word': Slider 'Speed' needs a number, got 'fast'"
+    )
+    assert (kept, seven) == ("int 4", "int 7")
+
+
 # -- malformed messages over a raw socket -----------------------------------------
 
 

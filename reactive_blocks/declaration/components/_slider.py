@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, ClassVar
 
 from reactive_blocks.declaration._component import Component
@@ -38,7 +39,21 @@ class Slider(Component):
         super().__init__(value, **kwargs)
 
     def postprocess(self, value: Any) -> float:
-        return self.minimum if value is None else value
+        """A listener's number; anything else is refused, not shown as 0.
+
+        The range is not checked: a ``gr.update`` may move it with the value.
+        """
+        if value is None:
+            return self.minimum
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{self.name} needs a number, got {value!r}")
+        if isinstance(value, (int, float)):
+            number: float = value
+        else:  # numpy's numbers
+            number = int(value) if isinstance(value, numbers.Integral) else float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{self.name} needs a finite number, got {value!r}")
+        return number
 
     def validate(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
