@@ -1211,6 +1211,23 @@ async def test_every_refreshes_a_callable_value(launch: Apps) -> None:
         await wait_until(lambda: int(client.values[clock.id]) >= first + 3)
 
 
+async def test_a_callable_value_is_computed_again_when_its_inputs_change(
+    launch: Apps,
+) -> None:
+    """gr.Textbox(value=fn, inputs=[slider]) follows the slider, as in Gradio."""
+    with gr.Blocks() as demo:
+        amount = gr.Slider(0, 10, value=2, step=1, label="Amount")
+        double = gr.Textbox(lambda x: f"double={x * 2}", inputs=[amount])
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.settle()
+        at_load = client.values[double.id]
+        await client.set(amount.id, 4)
+        await client.settle()
+
+        assert (at_load, client.values[double.id]) == ("double=4", "double=8")
+
+
 # -- streaming into a Chatbot ----------------------------------------------------------
 
 

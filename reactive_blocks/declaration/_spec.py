@@ -152,13 +152,18 @@ def _resolve_interactive(
 
 
 def _value_loaders(app: Blocks, components: Any) -> tuple[Listener, ...]:
-    """Listeners computing callable values: at load, and every tick if ``every``."""
+    """Listeners computing callable values.
+
+    A value is computed at load, again whenever one of its ``inputs`` changes,
+    and every tick of its ``every`` timer.
+    """
     loaders: list[Listener] = []
     for component in components:
         if not callable(component.value):
             continue
         inputs, _ = _components(component.value_inputs, "inputs")
         targets: list[tuple[int, str]] = [(app.id, "load")]
+        targets += [(i.id, "change") for i in inputs if hasattr(i, "change")]
         if component.every_timer is not None:
             targets.append((component.every_timer.id, "tick"))
         loaders.append(
