@@ -697,6 +697,32 @@ async def test_batch_accepts_a_list_of_one_list_for_one_output(launch: Apps) -> 
     assert results == ["ONE", "TWO"]
 
 
+async def test_a_batch_returning_bare_results_is_told_the_shape_it_must_return(
+    launch: Apps,
+) -> None:
+    """A flat list of strings for one output names the shape, not len("q!")."""
+    with gr.Blocks() as demo:
+        word = gr.Textbox(label="Word")
+        out = gr.Textbox(label="Out")
+        gr.Button().click(
+            lambda words: [w + "!" for w in words],
+            word,
+            out,
+            batch=True,
+            api_name="bang",
+        )
+
+    async with gr.AsyncClient(launch(demo, show_error=True)) as client:
+        with pytest.raises(gr.EventError) as caught:
+            await client.predict("q", api_name="bang")
+
+    assert str(caught.value) == (
+        "error: OutputError: batch listener 'bang' returned a str where a list of "
+        "outputs was due; return a tuple of 1 list, one per output, each with one "
+        "item per call (here 1)"
+    )
+
+
 # -- trigger modes and edits ---------------------------------------------------------
 
 

@@ -93,16 +93,22 @@ def split_batch(listener: Listener, result: Any, size: int) -> list[Any]:
     outputs = len(listener.outputs)
     if outputs == 0:
         return [None] * size
+    shape = (
+        f"return a tuple of {outputs} list{'s' if outputs > 1 else ''}, one per "
+        f"output, each with one item per call (here {size})"
+    )
     if not isinstance(result, (tuple, list)) or len(result) != outputs:
-        raise OutputError(
-            f"batch listener {listener.name} must return a tuple of {outputs} lists, "
-            "one per output"
-        )
+        raise OutputError(f"batch listener {listener.name} must {shape}")
     for column in result:
+        if not isinstance(column, (tuple, list)):
+            raise OutputError(
+                f"batch listener {listener.name} returned a {type(column).__name__} "
+                f"where a list of outputs was due; {shape}"
+            )
         if len(column) != size:
             raise OutputError(
                 f"batch listener {listener.name} returned {len(column)} items for a "
-                f"batch of {size}"
+                f"batch of {size}; {shape}"
             )
     if outputs == 1:
         return list(result[0])
