@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -288,6 +289,44 @@ def test_queue_refuses_a_default_concurrency_limit_that_runs_nothing(
     assert str(caught.value) == (
         f"queue default_concurrency_limit must be a positive int or None, got {limit!r}"
     )
+
+
+def test_a_function_that_cannot_take_its_inputs_is_warned_of_where_declared() -> None:
+    """Too few or too many parameters for the inputs warn at the listener's line."""
+    with gr.Blocks():
+        name, out = gr.Textbox(), gr.Textbox()
+        button = gr.Button()
+        with pytest.warns(UserWarning) as caught:
+            button.click(lambda a, b: a + b, name, out)
+            button.click(lambda: "x", name, out)
+
+            @button.click(inputs=[name, out], outputs=out)
+            def echo(text: str) -> str:
+                return text
+
+    assert [str(w.message) for w in caught] == [
+        "listener function '<lambda>' takes at least 2 arguments but is given 1 "
+        "input; it will fail when it runs",
+        "listener function '<lambda>' takes no arguments but is given 1 input; it "
+        "will fail when it runs",
+        "listener function 'echo' takes at most 1 argument but is given 2 inputs; "
+        "it will fail when it runs",
+    ]
+    assert {w.filename for w in caught} == {__file__}
+
+
+def test_functions_that_can_take_their_inputs_are_not_warned_of() -> None:
+    """Defaults, *args, a dict of inputs and builtins are all fine."""
+    with gr.Blocks():
+        name, out = gr.Textbox(), gr.Textbox()
+        button = gr.Button()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            button.click(lambda a, progress=gr.Progress(): a, name, out)
+            button.click(lambda *texts: texts[0], [name, out], out)
+            button.click(lambda values: values[name], {name, out}, out)
+            button.click(str.upper, name, out)
+            button.click(print, [name, out], None)
 
 
 def test_unknown_trigger_mode_names_the_allowed_ones() -> None:
