@@ -645,6 +645,21 @@ async def test_login_is_required_when_the_app_has_auth(
     assert allowed[0] == 200 and allowed[1]["data"] == ["Hello Ada!"]
 
 
+async def test_the_login_page_gets_the_favicon_where_browsers_look(
+    launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Before login, /favicon.ico answers with the app's icon, not 404."""
+    icon = tmp_path / "icon.png"
+    PIL.Image.new("RGB", (1, 1)).save(icon)
+    url = launch(endpoints_app(Calls()), auth=("ada", "lovelace"), favicon_path=icon)
+
+    async with http.get(f"{url}login") as page:
+        assert page.status == 200
+    async with http.get(f"{url}favicon.ico") as response:
+        assert response.status == 200
+        assert await response.read() == icon.read_bytes()
+
+
 # -- skipping the queue ----------------------------------------------------------------
 
 

@@ -90,6 +90,8 @@ def build_app(
             return web.FileResponse(icon)
 
         app.router.add_get("/favicon", favicon)
+        # Pages without the link (the login page) get it where browsers look.
+        app.router.add_get("/favicon.ico", favicon)
     else:
         app.router.add_get("/favicon.ico", _no_favicon)
     if login is not None:
