@@ -91,6 +91,25 @@ def test_a_file_above_max_file_size_is_refused_before_sending(
     assert [line for line in lines if line.startswith("stored")] == ["stored 8x8"]
 
 
+def test_the_file_picker_gives_way_to_the_uploaded_image(
+    page: Page, serve: Serve, tmp_path: Path
+) -> None:
+    """Once an image shows, no bare "No file chosen" control sits under it."""
+    app = start(serve, tmp_path, "")
+    page.goto(app.url)
+    file_input = page.locator(".rb-image input[type=file]")
+    expect(file_input).to_be_visible()
+
+    file_input.set_input_files(noise_png(tmp_path / "small.png", 8))
+    expect(page.locator(".rb-image img")).to_be_visible()
+    expect(file_input).to_be_hidden()
+    page.get_by_role("button", name="Clear image").click()
+
+    expect(file_input).to_be_visible()
+    expect(page.locator(".rb-image img")).to_be_hidden()
+    app.stop()
+
+
 def test_a_file_above_the_message_limit_is_refused_without_max_file_size(
     page: Page, serve: Serve, tmp_path: Path
 ) -> None:
