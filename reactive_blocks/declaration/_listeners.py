@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 from reactive_blocks.declaration import _context
-from reactive_blocks.errors import DeclarationError, NotSupportedError
+from reactive_blocks.declaration._unsupported import reject_unsupported
+from reactive_blocks.errors import DeclarationError
 
 if TYPE_CHECKING:
     from reactive_blocks.declaration._block import Block
@@ -230,6 +231,7 @@ class EventListener:
         )
 
 
+#: Gradio's listener options not built yet, with their defaults.
 _UNSUPPORTED_DEFAULTS: Final[dict[str, Any]] = {
     "like_user_message": False,
     "trigger_after": None,
@@ -269,7 +271,7 @@ def declare_listener(
     per session. ``time_limit`` on a ``stream`` listener also ends the stream
     that many seconds after its first frame.
     """
-    _reject_unsupported(unsupported)
+    reject_unsupported("event listener", unsupported, _UNSUPPORTED_DEFAULTS)
     if fn is not None and not callable(fn):
         raise DeclarationError(f"listener fn must be callable or None, got {fn!r}")
     trigger_mode = trigger_mode or "once"
@@ -366,16 +368,6 @@ def _warn_on_arity(fn: Callable[..., Any], given: int) -> None:
 
 def _count(number: float, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _reject_unsupported(options: dict[str, Any]) -> None:
-    for name, value in options.items():
-        if name not in _UNSUPPORTED_DEFAULTS:
-            raise TypeError(
-                f"event listener got an unexpected keyword argument '{name}'"
-            )
-        if value != _UNSUPPORTED_DEFAULTS[name]:
-            raise NotSupportedError("event listener", name)
 
 
 def _check_limit(limit: Any) -> None:
