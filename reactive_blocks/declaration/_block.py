@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reactive_blocks.declaration import _context
+from reactive_blocks.declaration._unsupported import reject_unsupported
 from reactive_blocks.errors import DeclarationError
 
 if TYPE_CHECKING:
@@ -27,9 +28,18 @@ class Block:
         elem_classes: HTML classes added to the block's element.
         render: When False, the block is not placed where it is created; call
             ``render()`` inside a ``with`` block to place it later.
+        **unsupported: Gradio parameters of the block's class not built yet;
+            each is accepted only at its Gradio default (``unsupported_defaults``).
+
+    Raises:
+        NotSupportedError: a Gradio parameter not built yet, at another value.
+        TypeError: a parameter Gradio does not have either.
     """
 
     block_type: ClassVar[str] = "block"
+    #: Gradio's parameters of this class that are not built, with the Gradio
+    #: default each is accepted at (see ``_unsupported.reject_unsupported``).
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(
         self,
@@ -38,7 +48,11 @@ class Block:
         elem_id: str | None = None,
         elem_classes: list[str] | str | None = None,
         render: bool = True,
+        **unsupported: Any,
     ) -> None:
+        reject_unsupported(
+            type(self).__name__, unsupported, type(self).unsupported_defaults
+        )
         self.id = next(_ids)
         self.visible = visible
         self.elem_id = elem_id

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from reactive_blocks.declaration._block import Block
 from reactive_blocks.declaration._listeners import EventListener
-from reactive_blocks.errors import DeclarationError, NotSupportedError
+from reactive_blocks.errors import DeclarationError
 
 
 class Component(Block):
@@ -35,9 +36,17 @@ class Component(Block):
         every: With a callable ``value``, call it again every this many
             seconds in each session (server-driven, like a ``Timer``).
         inputs: Components whose values the callable ``value`` receives.
+        **unsupported: Gradio parameters not built yet, accepted only at
+            their Gradio default (``unsupported_defaults``).
     """
 
     block_type: ClassVar[str] = "component"
+    #: ``key`` would keep a component's identity across re-renders, which
+    #: this library does not have; without it ``preserved_by_key`` does nothing.
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        "key": None,
+        "preserved_by_key": "value",
+    }
     #: Whether the value stays on the server: never sent, fresh per session.
     server_only: ClassVar[bool] = False
     #: Whether ``preprocess`` or ``postprocess`` can take long (decoding an
@@ -67,7 +76,12 @@ class Component(Block):
         @functools.wraps(init)
         def recording_init(self: Component, *args: Any, **kw: Any) -> None:
             if not hasattr(self, "explicit"):
-                bound = signature.bind_partial(self, *args, **kw)
+                try:
+                    bound = signature.bind_partial(self, *args, **kw)
+                except TypeError:
+                    # The call itself raises Python's error, which names the class.
+                    init(self, *args, **kw)
+                    raise
                 named = set(bound.arguments) - {"self", "kwargs", "unsupported"}
                 self.explicit = frozenset(named | set(kw))
             init(self, *args, **kw)
@@ -88,14 +102,9 @@ class Component(Block):
         render: bool = True,
         every: float | None = None,
         inputs: Any = None,
-        key: Any = None,
         **unsupported: Any,
     ) -> None:
         name = type(self).__name__
-        for parameter in unsupported:
-            raise NotSupportedError(name, parameter)
-        if key is not None:
-            raise NotSupportedError(name, "key")
         if (every is not None or inputs is not None) and not callable(value):
             raise DeclarationError(f"{name}: every= and inputs= need a callable value")
 
@@ -108,7 +117,11 @@ class Component(Block):
         self.interactive = interactive
         self.value = value
         super().__init__(
-            visible=visible, elem_id=elem_id, elem_classes=elem_classes, render=render
+            visible=visible,
+            elem_id=elem_id,
+            elem_classes=elem_classes,
+            render=render,
+            **unsupported,
         )
 
     @property

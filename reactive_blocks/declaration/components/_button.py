@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._listeners import EventListener
+from reactive_blocks.declaration._unsupported import Refused
 
 
 class Button(Component):
@@ -18,6 +20,16 @@ class Button(Component):
 
     block_type: ClassVar[str] = "button"
     click = EventListener("click", doc="The user clicked the button.")
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **Component.unsupported_defaults,
+        "icon": None,
+        "link": None,
+        "link_target": "_self",
+        "scale": None,
+        # Gradio lets a button shrink to its caption; a row here keeps every
+        # block at least 160 pixels wide.
+        "min_width": Refused("a row keeps it at least 160 pixels wide"),
+    }
 
     def __init__(
         self,

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from reactive_blocks.declaration._component import Component
+from reactive_blocks.declaration._unsupported import Refused
 
 ROLES = ("user", "assistant", "system")
 
@@ -23,6 +25,35 @@ class Chatbot(Component):
 
     block_type: ClassVar[str] = "chatbot"
     costly_conversion: ClassVar[bool] = True
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **Component.unsupported_defaults,
+        "container": True,
+        "scale": None,
+        "min_width": 160,
+        "autoscroll": True,
+        "resizable": False,
+        "max_height": None,
+        "min_height": None,
+        "editable": None,
+        "rtl": False,
+        "watermark": None,
+        "avatar_images": None,
+        "sanitize_html": True,
+        "render_markdown": True,
+        "feedback_options": ("Like", "Dislike"),
+        "feedback_value": None,
+        "layout": None,
+        "examples": None,
+        "allow_file_downloads": True,
+        "like_user_message": False,
+        "reasoning_tags": None,
+        # Gradio's defaults for these differ from what the page does.
+        "latex_delimiters": Refused("math between $...$ and $$...$$ is rendered"),
+        "line_breaks": Refused("a single newline does not break a line"),
+        "group_consecutive_messages": Refused("each message has its own bubble"),
+        "buttons": Refused("the chat shows no share or copy button"),
+        "allow_tags": Refused("custom tags are removed, their text kept"),
+    }
 
     def __init__(
         self,

@@ -4,13 +4,14 @@ import functools
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._files import servable_path
 from reactive_blocks.declaration._listeners import EventListener
+from reactive_blocks.declaration._unsupported import Refused
 from reactive_blocks.errors import DeclarationError
 from reactive_blocks.protocol import Blob
 
@@ -95,6 +96,20 @@ class Image(Component):
         requires=_must_stream,
         doc="A frame of the user's webcam stream arrived.",
     )
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **Component.unsupported_defaults,
+        "container": True,
+        "scale": None,
+        "min_width": 160,
+        "webcam_options": None,
+        "placeholder": None,
+        "watermark": None,
+        "alt_text": None,
+        # Gradio sends returned images as WebP and shows download, share and
+        # fullscreen buttons by default.
+        "format": Refused("images are sent as PNG"),
+        "buttons": Refused("the image shows no download, share or fullscreen button"),
+    }
 
     def __init__(
         self,

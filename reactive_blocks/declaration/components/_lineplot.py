@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reactive_blocks.declaration._component import Component
+from reactive_blocks.declaration._unsupported import Refused
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,6 +35,27 @@ class LinePlot(Component):
 
     block_type: ClassVar[str] = "lineplot"
     costly_conversion: ClassVar[bool] = True
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **Component.unsupported_defaults,
+        "x_bin": None,
+        "color_map": None,
+        "colors_in_legend": None,
+        "x_label_angle": 0,
+        "y_label_angle": 0,
+        "x_axis_format": None,
+        "y_axis_format": None,
+        "x_axis_labels_visible": True,
+        "caption": None,
+        "container": True,
+        "scale": None,
+        "min_width": 160,
+        "buttons": None,
+        # Gradio titles the legend with the color column, sums the y values of
+        # a repeated category and orders categories its own way by default.
+        "color_title": Refused("the legend has no title"),
+        "y_aggregate": Refused("a repeated x keeps its last y"),
+        "sort": Refused("categories are shown in the order they first appear"),
+    }
 
     def __init__(
         self,

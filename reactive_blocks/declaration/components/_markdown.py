@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from reactive_blocks.declaration._component import Component
+from reactive_blocks.declaration._unsupported import Refused
 
 DEFAULT_LATEX_DELIMITERS = (
     {"left": "$$", "right": "$$", "display": True},
@@ -24,6 +26,23 @@ class Markdown(Component):
     """
 
     block_type: ClassVar[str] = "markdown"
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **Component.unsupported_defaults,
+        "scale": None,
+        "rtl": False,
+        "sanitize_html": True,
+        "line_breaks": False,
+        "header_links": False,
+        "height": None,
+        "max_height": None,
+        "min_height": None,
+        "buttons": None,
+        "container": False,
+        "padding": False,
+        # Gradio lets markdown shrink to its text; a row here keeps every
+        # block at least 160 pixels wide.
+        "min_width": Refused("a row keeps it at least 160 pixels wide"),
+    }
 
     def __init__(
         self,

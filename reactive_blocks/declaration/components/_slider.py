@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from reactive_blocks.declaration._component import Component
@@ -21,6 +22,15 @@ class Slider(Component):
 
     block_type: ClassVar[str] = "slider"
     release = EventListener("release", doc="The user let go of the slider.")
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **Component.unsupported_defaults,
+        "precision": None,
+        "container": True,
+        "scale": None,
+        "min_width": 160,
+        "randomize": False,
+        "buttons": None,
+    }
 
     def __init__(
         self,

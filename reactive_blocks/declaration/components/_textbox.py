@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._listeners import EventListener
+from reactive_blocks.declaration._unsupported import Refused
 
 
 class Textbox(Component):
@@ -21,6 +23,21 @@ class Textbox(Component):
 
     block_type: ClassVar[str] = "textbox"
     submit = EventListener("submit", doc="The user pressed Enter in a single-line box.")
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **Component.unsupported_defaults,
+        "container": True,
+        "scale": None,
+        "min_width": 160,
+        "autofocus": False,
+        "text_align": None,
+        "rtl": False,
+        "buttons": None,
+        "submit_btn": False,
+        "stop_btn": False,
+        "html_attributes": None,
+        # Gradio scrolls a multi-line box to its end when its value changes.
+        "autoscroll": Refused("the box does not scroll when its value changes"),
+    }
 
     def __init__(
         self,
