@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, Literal
 
 from reactive_blocks.declaration._block import BlockContext
+from reactive_blocks.declaration._unsupported import Refused
 from reactive_blocks.errors import DeclarationError
+
+#: ``key`` would keep a layout's identity across re-renders, which this
+#: library does not have; without it ``preserved_by_key`` does nothing.
+_LAYOUT_UNSUPPORTED: Final[Mapping[str, Any]] = {
+    "key": None,
+    "preserved_by_key": None,
+}
 
 
 class Row(BlockContext):
@@ -14,10 +23,19 @@ class Row(BlockContext):
     Args:
         variant: ``"default"``, ``"panel"`` (a card) or ``"compact"`` (no gaps).
         equal_height: Whether every child gets the height of the tallest.
-        **kwargs: ``visible``, ``elem_id``, ``elem_classes``, ``render``.
+        **kwargs: ``visible``, ``elem_id``, ``elem_classes``, ``render``, and
+            Gradio's parameters not built yet, at their defaults.
     """
 
     block_type: ClassVar[str] = "row"
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **_LAYOUT_UNSUPPORTED,
+        "scale": None,
+        "height": None,
+        "max_height": None,
+        "min_height": None,
+        "show_progress": False,
+    }
 
     def __init__(
         self,
@@ -45,10 +63,15 @@ class Column(BlockContext):
         scale: Width relative to the other columns of a row.
         min_width: Minimum width in pixels before the row wraps.
         variant: ``"default"``, ``"panel"`` or ``"compact"``.
-        **kwargs: ``visible``, ``elem_id``, ``elem_classes``, ``render``.
+        **kwargs: ``visible``, ``elem_id``, ``elem_classes``, ``render``, and
+            Gradio's parameters not built yet, at their defaults.
     """
 
     block_type: ClassVar[str] = "column"
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **_LAYOUT_UNSUPPORTED,
+        "show_progress": False,
+    }
 
     def __init__(
         self,
@@ -76,6 +99,7 @@ class Group(BlockContext):
     """Children drawn as one card, without gaps between them."""
 
     block_type: ClassVar[str] = "group"
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = _LAYOUT_UNSUPPORTED
 
 
 class Tabs(BlockContext):
@@ -86,6 +110,12 @@ class Tabs(BlockContext):
     """
 
     block_type: ClassVar[str] = "tabs"
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **_LAYOUT_UNSUPPORTED,
+        "selected": None,
+        # Gradio's default hides the tabs that overflow the bar in a menu.
+        "overflow_behavior": Refused("tabs that do not fit wrap onto more rows"),
+    }
 
 
 class Tab(BlockContext):
@@ -95,10 +125,21 @@ class Tab(BlockContext):
         label: The tab's title in the tab bar.
         id: An identifier for the tab; defaults to its block id.
         interactive: Whether the tab can be selected.
-        **kwargs: ``visible``, ``elem_id``, ``elem_classes``, ``render``.
+        **kwargs: ``visible``, ``elem_id``, ``elem_classes``, ``render``, and
+            Gradio's parameters not built yet, at their defaults.
     """
 
     block_type: ClassVar[str] = "tab"
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **_LAYOUT_UNSUPPORTED,
+        "alignment": "left",
+        "scale": None,
+        "height": None,
+        "max_height": None,
+        # Gradio's default draws an inactive tab's children only once the
+        # tab is first selected.
+        "render_children": Refused("every tab's children are drawn, hidden"),
+    }
 
     def __init__(
         self,
@@ -154,10 +195,16 @@ class Accordion(BlockContext):
     Args:
         label: The header's text.
         open: Whether the accordion starts open.
-        **kwargs: ``visible``, ``elem_id``, ``elem_classes``, ``render``.
+        **kwargs: ``visible``, ``elem_id``, ``elem_classes``, ``render``, and
+            Gradio's parameters not built yet, at their defaults.
     """
 
     block_type: ClassVar[str] = "accordion"
+    unsupported_defaults: ClassVar[Mapping[str, Any]] = {
+        **_LAYOUT_UNSUPPORTED,
+        "height": None,
+        "max_height": None,
+    }
 
     def __init__(
         self,
