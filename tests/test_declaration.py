@@ -464,3 +464,76 @@ def test_like_user_message_and_trigger_after_stay_unsupported() -> None:
             assert str(caught.value) == (
                 f"event listener: parameter '{option}' is not supported yet"
             )
+
+
+def test_gradio_parameters_at_their_defaults_change_nothing() -> None:
+    """Gradio parameters not built yet, passed at their defaults, are accepted."""
+    with gr.Blocks() as demo:
+        plain = [gr.Textbox(), gr.Button("Go"), gr.Image(), gr.Row(), gr.Tabs()]
+        given = [
+            gr.Textbox(container=True, scale=None, min_width=160, key=None),
+            gr.Button("Go", icon=None, scale=None, preserved_by_key="value"),
+            gr.Image(webcam_options=None, container=True, min_width=160),
+            gr.Row(height=None, scale=None, key=None, show_progress=False),
+            gr.Tabs(selected=None, preserved_by_key=None),
+        ]
+
+    assert [b.props() for b in given] == [b.props() for b in plain]
+    assert all(b.parent is demo for b in given)
+
+
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        pytest.param(
+            lambda: gr.Textbox(scale=2),
+            "Textbox: parameter 'scale' is not supported yet",
+            id="component",
+        ),
+        pytest.param(
+            lambda: gr.Tabs(selected=0),
+            "Tabs: parameter 'selected' is not supported yet",
+            id="layout",
+        ),
+        pytest.param(
+            lambda: gr.Image(format="webp"),
+            "Image: parameter 'format' is not supported yet; images are sent as PNG",
+            id="default-unlike-gradio",
+        ),
+    ],
+)
+def test_gradio_parameters_not_at_their_defaults_raise(
+    declare: Any, message: str
+) -> None:
+    """Another value, or a default the page does not follow, raises, naming both."""
+    with gr.Blocks() as demo, pytest.raises(gr.NotSupportedError) as caught:
+        declare()
+
+    assert str(caught.value) == message
+    assert demo.children == []
+
+
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        pytest.param(
+            lambda: gr.Textbox(foo=1),
+            "Textbox got an unexpected keyword argument 'foo'",
+            id="component",
+        ),
+        pytest.param(
+            lambda: gr.Accordion("More", hieght=300),
+            "Accordion got an unexpected keyword argument 'hieght'",
+            id="layout",
+        ),
+    ],
+)
+def test_a_name_gradio_does_not_have_is_a_type_error(
+    declare: Any, message: str
+) -> None:
+    """A misspelt parameter is a TypeError naming the class, not a missing feature."""
+    with gr.Blocks(), pytest.raises(TypeError) as caught:
+        declare()
+
+    assert not isinstance(caught.value, gr.NotSupportedError)
+    assert str(caught.value) == message
