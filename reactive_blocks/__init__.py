@@ -14,6 +14,7 @@ Write apps as with Gradio, importing this package instead::
 
 from typing import TYPE_CHECKING, Any
 
+from reactive_blocks._gradio_names import GRADIO_NAMES as _GRADIO_NAMES
 from reactive_blocks.declaration import (
     Accordion,
     Blocks,
@@ -39,6 +40,7 @@ from reactive_blocks.errors import (
     DeclarationError,
     Error,
     EventError,
+    NotBuiltError,
     NotSupportedError,
     ProtocolError,
     ReactiveBlocksError,
@@ -57,15 +59,21 @@ _CLIENT_NAMES = ("AsyncClient", "Client", "handle_file")
 
 
 def __getattr__(name: str) -> Any:
-    """The Python client, imported when first used.
+    """The Python client, imported when first used; an error for anything else.
 
-    A server never needs it, and its import (the websockets package) was a
-    tenth of the time from process start to the first page served.
+    A server never needs the client, and its import (the websockets package)
+    was a tenth of the time from process start to the first page served.
+
+    Raises:
+        NotBuiltError: ``name`` is part of Gradio's API but not built here.
+        AttributeError: ``name`` is not Gradio's either.
     """
     if name in _CLIENT_NAMES:
         from reactive_blocks import client
 
         return getattr(client, name)
+    if name in _GRADIO_NAMES:
+        raise NotBuiltError(name, sorted(_GRADIO_NAMES.intersection(__all__)))
     raise AttributeError(f"module 'reactive_blocks' has no attribute {name!r}")
 
 
@@ -89,6 +97,7 @@ __all__ = [
     "Info",
     "LinePlot",
     "Markdown",
+    "NotBuiltError",
     "NotSupportedError",
     "Progress",
     "ProtocolError",

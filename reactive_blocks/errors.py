@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 #: The longest error message sent or logged; a bad value is not echoed whole.
@@ -31,6 +32,22 @@ class NotSupportedError(ReactiveBlocksError, NotImplementedError):
         if hint:
             message = f"{message}; {hint}"
         super().__init__(message)
+
+
+class NotBuiltError(ReactiveBlocksError, AttributeError):
+    """A name of Gradio's API, such as ``gr.Dropdown``, not built yet.
+
+    An ``AttributeError``, so that ``hasattr(gr, name)`` is False and
+    ``getattr(gr, name, None)`` gives None, as for any missing name.
+    """
+
+    def __init__(self, name: str, built: Iterable[str]) -> None:
+        super().__init__(
+            f"gr.{name} is part of Gradio's API but not built in reactive_blocks "
+            f"yet; of Gradio's names these are built: {', '.join(built)} "
+            "(docs/limitations.md lists what is missing)"
+        )
+        self.name = name
 
 
 class DeclarationError(ReactiveBlocksError, ValueError):

@@ -537,3 +537,28 @@ def test_a_name_gradio_does_not_have_is_a_type_error(
 
     assert not isinstance(caught.value, gr.NotSupportedError)
     assert str(caught.value) == message
+
+
+def test_a_gradio_name_not_built_is_an_attribute_error_that_says_so() -> None:
+    """gr.Dropdown raises NotBuiltError, which hasattr and getattr treat as missing."""
+    with pytest.raises(gr.NotBuiltError) as caught:
+        gr.Dropdown  # noqa: B018
+
+    assert isinstance(caught.value, AttributeError)
+    assert str(caught.value).startswith(
+        "gr.Dropdown is part of Gradio's API but not built in reactive_blocks yet; "
+        "of Gradio's names these are built: Accordion, Blocks, Button, "
+    )
+    assert not hasattr(gr, "Dropdown")
+    assert getattr(gr, "on", None) is None
+
+
+def test_a_name_gradio_does_not_have_either_is_a_plain_attribute_error() -> None:
+    """gr.NoSuchThing raises Python's own AttributeError."""
+    with pytest.raises(AttributeError) as caught:
+        gr.NoSuchThing  # noqa: B018
+
+    assert type(caught.value) is AttributeError
+    assert (
+        str(caught.value) == "module 'reactive_blocks' has no attribute 'NoSuchThing'"
+    )
