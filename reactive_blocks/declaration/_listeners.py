@@ -303,8 +303,6 @@ def declare_listener(
 
     input_list, as_dict = _components(inputs, "inputs")
     output_list, _ = _components(outputs, "outputs")
-    if fn is not None:
-        _warn_on_arity(fn, 1 if as_dict else len(input_list))
     listener = Listener(
         id=len(root.listeners),
         fn=fn,
@@ -330,6 +328,8 @@ def declare_listener(
         time_limit=time_limit,
         stream_every=float(stream_every),
     )
+    if fn is not None:
+        _warn_on_arity(fn, 1 if as_dict else len(input_list))
     root.listeners.append(listener)
     return Dependency(root, listener)
 
