@@ -498,6 +498,32 @@ async def test_a_clean_close_ends_the_session_at_once(
     assert len(unloads) == 1
 
 
+async def test_a_close_while_resuming_ends_the_session(
+    launch: Apps, relay_to: RelayTo
+) -> None:
+    """close() during a resume on its way returns, and the session unloads.
+
+    The resume installed its new socket after close() had closed the lost
+    one, and the client read the new one for ever.
+    """
+    unloads: list[float] = []
+    with gr.Blocks() as demo:
+        gr.Textbox(label="Name")
+        demo.unload(lambda: unloads.append(time.monotonic()))
+    relay = await relay_to(launch(demo, reconnect_grace=TIMEOUT))
+    client = Recorder(relay.url)
+    await client.connect()
+    await client.settle()
+
+    relay.stall(0.5)
+    relay.cut()
+    await wait_until(lambda: relay.accepted == 2)  # the resume, held by the stall
+    await asyncio.wait_for(client.close(), TIMEOUT)
+
+    await wait_until(lambda: len(unloads) == 1)
+    assert client.session not in demo.server.runtime.sessions
+
+
 # -- heartbeats ------------------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import mimetypes
 from pathlib import Path
@@ -103,8 +102,12 @@ class AsyncClient:
         if self._conn is not None:
             await self._conn.close()
         if self._reader is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
+            # Waited for, not awaited: the reader's own end (an error, or the
+            # session gone) is no failure of close(), and a close() that is
+            # itself cancelled must raise, not swallow, its cancellation.
+            await asyncio.wait([self._reader])
+            if not self._reader.cancelled():
+                self._reader.exception()  # marked seen: its calls were failed by it
 
     @property
     def resumes(self) -> int:

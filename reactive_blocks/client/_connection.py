@@ -222,6 +222,11 @@ class Connection:
         self._ws = ws
         self._token = reply["resume_token"]
         self.confirmed(reply["received"])
+        if self._closing:
+            # close() was called while this resume was on its way, and closed
+            # the lost socket: close this one, which ends the session.
+            await ws.close()
+            return False
         try:
             await self._resend(ws)
         except (OSError, websockets.WebSocketException):
