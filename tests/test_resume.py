@@ -521,7 +521,7 @@ async def test_a_close_while_resuming_ends_the_session(
     await asyncio.wait_for(client.close(), TIMEOUT)
 
     await wait_until(lambda: len(unloads) == 1)
-    assert client.session not in demo.server.runtime.sessions
+    await wait_until(lambda: client.session not in demo.server.runtime.sessions)
 
 
 # -- heartbeats ------------------------------------------------------------------------

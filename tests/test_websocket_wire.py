@@ -442,6 +442,40 @@ async def test_a_message_announced_above_the_limit_closes_with_1009(
     assert code == 1009
 
 
+async def test_a_resume_before_the_client_answers_a_1009_close_is_refused(
+    launch: Apps,
+) -> None:
+    """A session closed for a message over the limit stays ended.
+
+    A client slow to answer the close frame could resume in between: its
+    session carried on, told to send the oversized message again.
+    """
+    unloads: list[str] = []
+    with gr.Blocks() as demo:
+        gr.Textbox(label="Text")
+        demo.unload(lambda: unloads.append("unload"))
+    url = launch(demo)
+
+    async with connect(url) as first:
+        await first.upgrade()
+        await first.write(frame(TEXT, HELLO))
+        [welcome] = await first.messages()
+        await first.write(frame(TEXT, b"", length=MAX_MESSAGE + 1))
+        assert (await first.frame()).close_code == 1009
+        async with connect(url) as second:
+            await second.upgrade()
+            resume = {"token": welcome["resume_token"], "received": 1}
+            hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "resume": resume}
+            await second.write(text(hello))
+            answer = await second.messages()
+
+    assert [(m["type"], m.get("code")) for m in answer] == [
+        ("error", "session_expired")
+    ]
+    await wait_until(lambda: unloads == ["unload"])
+    await wait_until(lambda: welcome["session"] not in demo.server.runtime.sessions)
+
+
 async def test_a_socket_opens_on_a_connection_that_served_a_request(
     launch: Apps,
 ) -> None:

@@ -251,6 +251,9 @@ class SocketTab:
     def _after_close(self, session: Session) -> asyncio.Task[None] | None:
         if session.connection != self._connection:
             return None  # a newer socket has resumed the session meanwhile
+        if not _ends_session(self.wire):
+            session.detach()
+            return None
         if self.wire.too_big:
             # The client keeps the message until it is handled and would send it
             # again on every resume: the session ends and its token with it.
@@ -258,9 +261,6 @@ class SocketTab:
                 "session %s: a message above the socket's limit; the session ends",
                 session.key,
             )
-        elif self.wire.close_code in (None, CLOSE_ABNORMAL):
-            session.detach()
-            return None
         return asyncio.get_running_loop().create_task(session.close())
 
     # -- the hello -----------------------------------------------------------
@@ -328,7 +328,11 @@ class SocketTab:
             )
             return None
         resumed = runtime.session_for_token(resume.get("token"))
-        if resumed is None:
+        current = None if resumed is None else self._tabs.current.get(resumed.key)
+        if resumed is None or (current is not None and _ends_session(current.wire)):
+            # A session whose socket is closing in a way that ends it is over
+            # already: it ends once that close completes, and a resume sent
+            # before the client answered the close must not revive it.
             self._refuse(
                 "session_expired",
                 "this session has ended; reload the page to start anew",
@@ -359,6 +363,16 @@ class SocketTab:
         except ConnectionError:
             return
         self.wire.close(CLOSE_NORMAL, b"")
+
+
+def _ends_session(wire: Wire) -> bool:
+    """Whether ``wire`` closes in a way that ends its session.
+
+    A connection lost without a close frame leaves the session waiting to be
+    resumed. Any close frame, the peer's or the server's, ends it, and so
+    does a message over the limit, which the client would send again.
+    """
+    return wire.too_big or wire.close_code not in (None, CLOSE_ABNORMAL)
 
 
 class AiohttpWire:
