@@ -355,6 +355,32 @@ async def test_followers_run_according_to_how_their_listener_ended(
     assert sorted(followed) == expected
 
 
+async def test_a_run_cancelled_while_it_waits_is_followed_by_then_only(
+    launch: Apps,
+) -> None:
+    """As in Gradio: .then runs after a cancel of a waiting run, .success does not."""
+    release = threading.Event()
+    followed: list[str] = []
+    with gr.Blocks() as demo:
+        block, run, stop = gr.Button("Block"), gr.Button("Run"), gr.Button("Stop")
+        block.click(lambda: release.wait(TIMEOUT), concurrency_id="slot")
+        waiting = run.click(lambda: followed.append("ran"), concurrency_id="slot")
+        waiting.then(lambda: followed.append("then"))
+        waiting.success(lambda: followed.append("success"))
+        stop.click(None, None, None, cancels=[waiting])
+
+    async with gr.AsyncClient(launch(demo)) as client:
+        await client.trigger(block.id, "click")
+        await client.trigger(run.id, "click")
+        await client.sync()
+        await client.trigger(stop.id, "click")
+        await wait_until(lambda: followed == ["then"])
+        release.set()
+        await client.settle()
+
+    assert followed == ["then"]
+
+
 # -- concurrency groups --------------------------------------------------------------
 
 
