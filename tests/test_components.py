@@ -106,27 +106,70 @@ def directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, 
     temporary.mkdir()
     monkeypatch.chdir(working)
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
     return working, temporary
+
+
+def touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+    return path
 
 
 def test_files_in_the_working_and_temp_directories_may_be_sent(
     directories: tuple[Path, Path],
 ) -> None:
     working, temporary = directories
+    plot = touch(working / "plots" / "a.png")
+    upload = touch(temporary / "upload.png")
 
-    assert servable_path("plots/a.png", "Image") == working / "plots" / "a.png"
-    assert servable_path(temporary / ".upload", "Image") == temporary / ".upload"
+    assert servable_path("plots/a.png", "Image") == plot
+    assert servable_path(upload, "Image") == upload
 
 
-def test_files_elsewhere_and_dotfiles_of_the_working_directory_are_refused(
-    directories: tuple[Path, Path],
+def test_gradio_temp_dir_is_a_third_place_files_may_come_from(
+    directories: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    working, _ = directories
-    (working / "link.png").symlink_to(working.parent / "secret.png")
+    cache = touch(tmp_path / "cache" / "b.png")
+    with pytest.raises(ValueError, match="a function may return files in"):
+        servable_path(cache, "Image")
 
-    with pytest.raises(ValueError, match="cannot send /etc/passwd: a function may"):
-        servable_path("/etc/passwd", "Image")
-    with pytest.raises(ValueError, match=r"secret\.png: a function may return"):
-        servable_path("link.png", "Image")
-    with pytest.raises(ValueError, match=r"cannot send .*/\.env: dotfiles are never"):
-        servable_path(".env", "Image")
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "cache"))
+
+    assert servable_path(cache, "Image") == cache
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("/etc/passwd", "a function may return files in "),
+        ("link.png", "a function may return files in "),
+        (".env", "hidden files and directories are never sent"),
+        (".git/config", "hidden files and directories are never sent"),
+        ("../temp/.cache/c.png", "hidden files and directories are never sent"),
+        ("plots", "it is not a regular file"),
+        ("pipe.png", "it is not a regular file"),
+        ("gone.png", "it does not exist"),
+    ],
+)
+def test_other_paths_are_refused_saying_why(
+    directories: tuple[Path, Path], name: str, reason: str
+) -> None:
+    working, temporary = directories
+    (working / "link.png").symlink_to(touch(working.parent / "secret.png"))
+    touch(working / ".env")
+    touch(working / ".git" / "config")
+    touch(temporary / ".cache" / "c.png")
+    (working / "plots").mkdir()
+    os.mkfifo(working / "pipe.png")
+
+    with pytest.raises(ValueError) as caught:
+        servable_path(name, "Image 'Shown'")
+
+    assert str(caught.value).startswith("Image 'Shown' cannot send /")
+    assert reason in str(caught.value)
+
+
+def test_a_path_with_a_nul_byte_is_refused_naming_the_component() -> None:
+    with pytest.raises(ValueError, match=r"^Image 'Shown' cannot send 'a\\x00b.png': "):
+        servable_path("a\x00b.png", "Image 'Shown'")

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import io
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -803,13 +804,53 @@ async def test_an_image_path_is_sent_only_from_the_working_or_temp_directory(
     assert refused[0] == 500
     assert refused[1]["error"].startswith(
         "OutputError: listener 'show': Image 'Shown' cannot send /etc/passwd: a "
-        "function may return files in the working directory ("
+        "function may return files in "
     )
     assert "root:" not in str(refused[1])
     assert sent[0] == 200
     head, _, payload = sent[1]["data"][0].partition(",")
     assert head == "data:image/png;base64"
     assert base64.b64decode(payload) == png.read_bytes()
+
+
+async def test_a_named_pipe_or_a_huge_file_is_refused_without_reading_it(
+    launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """An async listener's path is refused at once, before anything is read.
+
+    Its conversion runs on the loop: reading a pipe held every session until
+    someone wrote to it, and a 2 GiB file took seconds and gigabytes.
+    """
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as file:
+        file.truncate(2 * 1024**3)  # sparse: no disk space used
+    with gr.Blocks() as demo:
+        path = gr.Textbox(label="Path")
+        shown = gr.Image(label="Shown")
+
+        async def show(chosen: str) -> str:
+            return chosen
+
+        gr.Button().click(show, path, shown, api_name="show")
+    url = launch(demo.queue(api_open=True), show_error=True)
+
+    piped = await post(http, url, "show", {"data": [str(pipe)]})
+    sized = await post(http, url, "show", {"data": [str(huge)]})
+
+    assert piped == (
+        500,
+        {
+            "error": f"OutputError: listener 'show': Image 'Shown' cannot send {pipe}: "
+            "it is not a regular file",
+            "code": "internal",
+        },
+    )
+    assert sized[1]["error"] == (
+        f"OutputError: listener 'show': Image 'Shown' cannot send {huge}: "
+        "2,147,483,648 bytes is above the limit of 268,435,456"
+    )
 
 
 async def test_a_returned_file_that_is_no_image_is_refused(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from reactive_blocks.declaration._component import Component
-from reactive_blocks.declaration._files import servable_path
+from reactive_blocks.declaration._files import servable_path, upload_directory
 from reactive_blocks.declaration._listeners import EventListener
 from reactive_blocks.declaration._unsupported import Refused
 from reactive_blocks.errors import DeclarationError
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 #: upload on the server's event loop: at the cap, about 0.8 s and 150 MB for a
 #: PNG, 0.2 s for a JPEG, measured on one core (docs/limitations.md).
 MAX_PIXELS = 50_000_000
+
+#: The largest file a listener may return as an image's path, in bytes.
+MAX_FILE_BYTES: Final = 256 * 1024 * 1024
 
 #: Bytes in each block of a decoded image's memory (see _image_memory_given_back).
 IMAGE_BLOCK_SIZE: Final = 64 * 1024 * 1024
@@ -153,7 +156,9 @@ class Image(Component):
             return image
         if self.type == "numpy":
             return np.asarray(image)
-        with tempfile.NamedTemporaryFile(suffix=".png", delete=False) as file:
+        with tempfile.NamedTemporaryFile(
+            suffix=".png", dir=upload_directory(), delete=False
+        ) as file:
             image.save(file, format="PNG")
         return file.name
 
@@ -180,22 +185,37 @@ class Image(Component):
         )
 
     def _file_blob(self, value: str | Path) -> Blob:
-        """A returned path's bytes, if the file may be sent and is an image."""
+        """A returned path's bytes, if the file may be sent and is an image.
+
+        The file's size and its image header are checked before it is read,
+        so that naming a large file of another kind costs nothing.
+        """
         import PIL.Image
 
         path = servable_path(value, self.name)
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"{self.name} cannot read {path}: {exc}") from None
-        try:
-            with PIL.Image.open(io.BytesIO(data)) as image:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ValueError(
+                    f"{size:,} bytes is above the limit of {MAX_FILE_BYTES:,}"
+                )
+            with PIL.Image.open(path) as image:  # the header only
+                width, height = image.size
                 mime = PIL.Image.MIME.get(image.format or "")
-                image.verify()
+            if width * height > MAX_PIXELS:
+                raise ValueError(
+                    f"{width}x{height} pixels is above the limit of {MAX_PIXELS:,}"
+                )
+            data = path.read_bytes()
         except PIL.UnidentifiedImageError:
             raise ValueError(
                 f"{self.name}: {path} is not an image (no format the server knows)"
             ) from None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{self.name} cannot send {path}: {exc}") from None
+        try:
+            with PIL.Image.open(io.BytesIO(data)) as image:
+                image.verify()
         except Exception as exc:
             raise ValueError(f"{self.name}: {path} is not an image ({exc})") from None
         return Blob(data, mime or "application/octet-stream")
