@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import urllib.request
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -244,20 +247,25 @@ def test_unsupported_launch_parameter_at_its_default_is_accepted(
         ("GRADIO_SSR_MODE", "True", "ssr_mode"),
     ],
 )
+@pytest.mark.parametrize("passed_unset", [False, True])
 def test_a_variable_setting_an_unsupported_parameter_is_refused(
     launch: Apps,
     monkeypatch: pytest.MonkeyPatch,
     variable: str,
     value: str,
     parameter: str,
+    passed_unset: bool,
 ) -> None:
-    """Set in the environment, a parameter we lack raises as when it is passed."""
+    """Set in the environment, a parameter we lack raises as when it is passed.
+
+    A parameter passed as None leaves the variable in charge, as in Gradio.
+    """
     monkeypatch.setenv(variable, value)
     with gr.Blocks() as demo:
         gr.Textbox()
 
     with pytest.raises(gr.NotSupportedError) as caught:
-        launch(demo)
+        launch(demo, **({parameter: None} if passed_unset else {}))
 
     assert str(caught.value) == (
         f"launch: parameter '{parameter}' is not supported yet; it was set by "
@@ -276,6 +284,33 @@ def test_variables_at_their_defaults_and_passed_defaults_are_accepted(
         gr.Textbox()
 
     assert launch(demo, ssr_mode=False) == demo.local_url
+
+
+def test_gradio_debug_keeps_launch_blocking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GRADIO_DEBUG=1 blocks even with prevent_thread_lock=True, until close()."""
+    monkeypatch.setenv("GRADIO_DEBUG", "1")
+    with gr.Blocks() as demo:
+        gr.Textbox()
+    launching = threading.Thread(
+        target=lambda: demo.launch(
+            server_name="127.0.0.1", server_port=0, prevent_thread_lock=True, quiet=True
+        )
+    )
+    launching.start()
+    try:
+        deadline = time.monotonic() + 10
+        while demo.local_url is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with urllib.request.urlopen(demo.local_url, timeout=10) as page:
+            assert page.status == 200
+        launching.join(0.5)
+        blocked = launching.is_alive()
+    finally:
+        demo.close()
+        launching.join(10)
+
+    assert blocked
+    assert not launching.is_alive()
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True, "2"])

@@ -185,6 +185,8 @@ def launch(
     Gradio: the page refuses a larger one before sending it, and the server
     refuses it with a ``too_large`` error. Whatever it says, one message on
     the socket (an upload with its message) may hold 16 MiB at most.
+    ``debug=True``, or ``GRADIO_DEBUG=1`` in the environment, blocks the
+    calling thread even with ``prevent_thread_lock=True``, as in Gradio.
 
     Two options are reactive_blocks' own: ``reconnect_grace`` (seconds a
     session whose connection was lost without a close frame waits for its
@@ -197,7 +199,7 @@ def launch(
         The aiohttp application, the local URL, and None for the share URL.
     """
     _reject_not_yet(not_yet)
-    _reject_environment_not_yet(passed=set(not_yet))
+    _reject_environment_not_yet(not_yet)
     if blocks.server is not None:
         blocks.close()
 
@@ -236,7 +238,11 @@ def launch(
     )
     if inbrowser:
         webbrowser.open(server.local_url)
-    if debug or not prevent_thread_lock:
+    if (
+        debug
+        or os.environ.get("GRADIO_DEBUG", "").strip() == "1"
+        or not prevent_thread_lock
+    ):
         server.wait()
     return app, server.local_url, None
 
@@ -249,14 +255,15 @@ def _reject_not_yet(options: dict[str, Any]) -> None:
             raise NotSupportedError("launch", name)
 
 
-def _reject_environment_not_yet(passed: set[str]) -> None:
+def _reject_environment_not_yet(passed: dict[str, Any]) -> None:
     """A variable setting a parameter we lack is refused as the parameter is.
 
-    A parameter passed to ``launch()`` wins over its variable, as in Gradio.
+    As in Gradio, the variable is read when the parameter is left unset
+    (None, or an empty root path); a value passed to ``launch()`` wins.
     """
     for variable, (parameter, departs) in _NOT_YET_ENVIRONMENT.items():
         raw = os.environ.get(variable, "").strip()
-        if parameter not in passed and departs(raw):
+        if passed.get(parameter) in (None, "") and departs(raw):
             raise NotSupportedError(
                 "launch", parameter, f"it was set by {variable}={raw!r}"
             )
