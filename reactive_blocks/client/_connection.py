@@ -77,6 +77,7 @@ class Connection:
         self._sent = 0
         self._connected = asyncio.Event()
         self._closing = False
+        self._attempt: asyncio.Task[bool | None] | None = None
         self._pace = _Pace(SEND_RATE, SEND_BURST)
 
     async def open(self) -> Frame:
@@ -129,10 +130,16 @@ class Connection:
             self._acknowledge_soon()
 
     async def close(self) -> None:
-        """Close cleanly: the server ends the session."""
+        """Close cleanly: the server ends the session.
+
+        A resume on its way is given up at once: with no socket to close,
+        the server ends the session when its reconnect grace runs out.
+        """
         self._closing = True
         if self._ack_timer is not None:
             self._ack_timer.cancel()
+        if self._attempt is not None:
+            self._attempt.cancel()
         if self._ws is not None:
             await self._ws.close()
 
@@ -189,7 +196,15 @@ class Connection:
         while loop.time() < deadline and not self._closing:
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(max(delay * 2, FIRST_RETRY), LAST_RETRY)
-            outcome = await self._try_resume()
+            self._attempt = asyncio.ensure_future(self._try_resume())
+            try:
+                outcome = await self._attempt
+            except asyncio.CancelledError:
+                if self._closing and not _cancelling():
+                    return False  # close() gave the attempt up
+                raise
+            finally:
+                self._attempt = None
             if outcome is not None:
                 return outcome
         return False
@@ -210,6 +225,9 @@ class Connection:
             # No close frame: that would end the session if the hello got through.
             ws.transport.abort()
             return None
+        except asyncio.CancelledError:
+            ws.transport.abort()
+            raise
 
         frame = decode_frame(data, isinstance(data, bytes))
         reply = frame[0] if isinstance(frame, list) and frame else {}
@@ -222,11 +240,6 @@ class Connection:
         self._ws = ws
         self._token = reply["resume_token"]
         self.confirmed(reply["received"])
-        if self._closing:
-            # close() was called while this resume was on its way, and closed
-            # the lost socket: close this one, which ends the session.
-            await ws.close()
-            return False
         try:
             await self._resend(ws)
         except (OSError, websockets.WebSocketException):
@@ -246,6 +259,12 @@ class Connection:
             await self._pace.wait()
             await ws.send(self._unconfirmed[resent][1])
             resent += 1
+
+
+def _cancelling() -> bool:
+    """Whether the running task itself is being cancelled."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 class _Pace:
