@@ -517,6 +517,33 @@ def test_gradio_parameters_at_their_defaults_change_nothing() -> None:
     assert all(b.parent is demo for b in given)
 
 
+def test_gradio_5_names_at_their_defaults_are_accepted_too() -> None:
+    """The reference is Gradio 5's: its show_*_button names are no typos."""
+    with gr.Blocks():
+        plain = [gr.Textbox(), gr.Chatbot(), gr.Image()]
+        given = [
+            gr.Textbox(show_copy_button=False),
+            gr.Chatbot(
+                show_copy_button=False, bubble_full_width=None, resizeable=False
+            ),
+            gr.Image(show_share_button=None, webcam_constraints=None),
+        ]
+        gr.Button().click(lambda: None, api_description=None, show_progress_on=None)
+
+    assert [b.props() for b in given] == [b.props() for b in plain]
+
+
+def test_a_gradio_5_button_the_page_lacks_is_refused_even_at_its_default() -> None:
+    """Gradio 5 shows a download button on images by default; the page has none."""
+    with gr.Blocks(), pytest.raises(gr.NotSupportedError) as caught:
+        gr.Image(show_download_button=True)
+
+    assert str(caught.value) == (
+        "Image: parameter 'show_download_button' is not supported yet; the image "
+        "shows no download button"
+    )
+
+
 @pytest.mark.parametrize(
     ("declare", "message"),
     [

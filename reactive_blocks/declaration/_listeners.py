@@ -235,6 +235,10 @@ class EventListener:
 _UNSUPPORTED_DEFAULTS: Final[dict[str, Any]] = {
     "like_user_message": False,
     "trigger_after": None,
+    "api_description": None,
+    "show_progress_on": None,
+    "key": None,
+    "validator": None,
 }
 
 

@@ -47,6 +47,9 @@ _NOT_YET: Final[dict[str, Any]] = {
     "node_port": (None,),
     "ssr_mode": (None, False),
     "pwa": (None, False),
+    "share_server_tls_certificate": (None,),
+    "mcp_server": (None, False),
+    "i18n": (None,),
 }
 
 #: Environment variables that set a parameter of ``_NOT_YET`` when it is not

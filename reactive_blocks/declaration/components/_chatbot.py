@@ -27,6 +27,12 @@ class Chatbot(Component):
     costly_conversion: ClassVar[bool] = True
     unsupported_defaults: ClassVar[Mapping[str, Any]] = {
         **Component.unsupported_defaults,
+        # Gradio 5 names: buttons= in Gradio 6, and two it dropped.
+        "show_share_button": None,
+        "show_copy_button": False,
+        "show_copy_all_button": False,
+        "resizeable": False,
+        "bubble_full_width": None,
         "container": True,
         "scale": None,
         "min_width": 160,

@@ -101,6 +101,11 @@ class Image(Component):
     )
     unsupported_defaults: ClassVar[Mapping[str, Any]] = {
         **Component.unsupported_defaults,
+        # Gradio 5 names for what Gradio 6 shows through buttons=.
+        "show_download_button": Refused("the image shows no download button"),
+        "show_share_button": None,
+        "show_fullscreen_button": Refused("the image shows no fullscreen button"),
+        "webcam_constraints": None,
         "container": True,
         "scale": None,
         "min_width": 160,

@@ -37,6 +37,9 @@ class LinePlot(Component):
     costly_conversion: ClassVar[bool] = True
     unsupported_defaults: ClassVar[Mapping[str, Any]] = {
         **Component.unsupported_defaults,
+        # Gradio 5 names for what Gradio 6 shows through buttons=.
+        "show_fullscreen_button": False,
+        "show_export_button": False,
         "x_bin": None,
         "color_map": None,
         "colors_in_legend": None,

@@ -28,6 +28,8 @@ class Markdown(Component):
     block_type: ClassVar[str] = "markdown"
     unsupported_defaults: ClassVar[Mapping[str, Any]] = {
         **Component.unsupported_defaults,
+        # Gradio 5 names for what Gradio 6 shows through buttons=.
+        "show_copy_button": False,
         "scale": None,
         "rtl": False,
         "sanitize_html": True,

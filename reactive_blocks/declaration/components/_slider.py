@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._listeners import EventListener
+from reactive_blocks.declaration._unsupported import Refused
 
 
 class Slider(Component):
@@ -24,6 +25,8 @@ class Slider(Component):
     release = EventListener("release", doc="The user let go of the slider.")
     unsupported_defaults: ClassVar[Mapping[str, Any]] = {
         **Component.unsupported_defaults,
+        # Gradio 5 shows a reset button by default.
+        "show_reset_button": Refused("the slider has no reset button"),
         "precision": None,
         "container": True,
         "scale": None,

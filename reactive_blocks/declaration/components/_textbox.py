@@ -25,6 +25,8 @@ class Textbox(Component):
     submit = EventListener("submit", doc="The user pressed Enter in a single-line box.")
     unsupported_defaults: ClassVar[Mapping[str, Any]] = {
         **Component.unsupported_defaults,
+        # Gradio 5 names for what Gradio 6 shows through buttons=.
+        "show_copy_button": False,
         "container": True,
         "scale": None,
         "min_width": 160,
