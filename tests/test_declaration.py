@@ -350,6 +350,24 @@ def test_a_function_that_cannot_take_its_inputs_is_warned_of_where_declared() ->
     assert {w.filename for w in caught} == {__file__}
 
 
+def test_a_callable_value_that_cannot_take_its_inputs_is_warned_of() -> None:
+    """value=fn with inputs= warns as a listener does, at the component's line."""
+    with gr.Blocks():
+        amount = gr.Slider()
+        with pytest.warns(UserWarning) as caught:
+            gr.Textbox(value=lambda: "x", inputs=[amount])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            gr.Textbox(value=lambda x: f"{x}", inputs=amount)
+            gr.State(value=list)
+
+    assert [str(w.message) for w in caught] == [
+        "Textbox value function '<lambda>' takes no arguments but is given 1 "
+        "input; it will fail when it runs"
+    ]
+    assert caught[0].filename == __file__
+
+
 def test_functions_that_can_take_their_inputs_are_not_warned_of() -> None:
     """Defaults, *args, a dict of inputs and builtins are all fine."""
     with gr.Blocks():

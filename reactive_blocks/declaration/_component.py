@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from reactive_blocks.declaration._arity import warn_on_arity
 from reactive_blocks.declaration._block import Block
 from reactive_blocks.declaration._listeners import EventListener
 from reactive_blocks.errors import DeclarationError
@@ -110,6 +111,8 @@ class Component(Block):
 
         self.every_timer = _timer_for(every)
         self.value_inputs = inputs
+        if callable(value):
+            warn_on_arity(value, _count_inputs(inputs), f"{name} value function")
 
         self.label = label
         self.info = info
@@ -194,6 +197,15 @@ class Component(Block):
     def updatable_props(self) -> frozenset[str]:
         """The properties a listener may change with ``gr.update(...)``."""
         return frozenset(self.props()) | {"value"}
+
+
+def _count_inputs(inputs: Any) -> int:
+    """How many arguments ``inputs`` gives a function (a set gives one dict)."""
+    if inputs is None:
+        return 0
+    if isinstance(inputs, (list, tuple)):
+        return len(inputs)
+    return 1
 
 
 def _timer_for(every: float | None) -> Any:

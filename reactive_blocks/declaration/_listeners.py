@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 from reactive_blocks.declaration import _context
+from reactive_blocks.declaration._arity import warn_on_arity
 from reactive_blocks.declaration._unsupported import reject_unsupported
 from reactive_blocks.errors import DeclarationError
 
@@ -333,45 +333,9 @@ def declare_listener(
         stream_every=float(stream_every),
     )
     if fn is not None:
-        _warn_on_arity(fn, 1 if as_dict else len(input_list))
+        warn_on_arity(fn, 1 if as_dict else len(input_list), "listener function")
     root.listeners.append(listener)
     return Dependency(root, listener)
-
-
-def _warn_on_arity(fn: Callable[..., Any], given: int) -> None:
-    """Warn, as Gradio does, when ``fn`` cannot take one argument per input.
-
-    The listener would fail each time it runs; a warning at declaration
-    points at the line to mend. Parameters with defaults (``gr.Progress``)
-    may go unfilled.
-    """
-    try:
-        parameters = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return  # a builtin without a signature: nothing to go by
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    positional = [p for p in parameters if p.kind in kinds]
-    least = sum(1 for p in positional if p.default is inspect.Parameter.empty)
-    takes_any = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
-    most = math.inf if takes_any else len(positional)
-    if least <= given <= most:
-        return
-
-    name = getattr(fn, "__name__", repr(fn))
-    if given < least:
-        takes = f"at least {_count(least, 'argument')}"
-    else:
-        takes = f"at most {_count(most, 'argument')}" if most else "no arguments"
-    warnings.warn(
-        f"listener function {name!r} takes {takes} but is given "
-        f"{_count(given, 'input')}; it will fail when it runs",
-        UserWarning,
-        stacklevel=4,
-    )
-
-
-def _count(number: float, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _check_limit(limit: Any) -> None:
