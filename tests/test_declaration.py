@@ -593,6 +593,16 @@ def test_gradio_parameters_not_at_their_defaults_raise(
     assert demo.children == []
 
 
+def test_how_a_listener_follows_another_is_not_a_user_option() -> None:
+    """after= is how .then chains listeners; passed by a user, it is a typo."""
+    with gr.Blocks(), pytest.raises(TypeError) as caught:
+        gr.Button().click(lambda: None, after=(0, "then"))
+
+    assert str(caught.value) == (
+        "event listener got an unexpected keyword argument 'after'"
+    )
+
+
 @pytest.mark.parametrize(
     ("declare", "message"),
     [

@@ -156,7 +156,7 @@ class Dependency:
             fn,
             inputs,
             outputs,
-            after=(self.listener.id, kind),
+            (self.listener.id, kind),
             **options,
         )
 
@@ -248,6 +248,8 @@ def declare_listener(
     fn: Callable[..., Any] | None,
     inputs: Any = None,
     outputs: Any = None,
+    after: tuple[int, ChainKind] | None = None,
+    /,
     *,
     api_name: str | Literal[False] | None = None,
     show_api: bool = True,
@@ -261,7 +263,6 @@ def declare_listener(
     trigger_mode: str | None = "once",
     concurrency_limit: int | Literal["default"] | None = "default",
     concurrency_id: str | None = None,
-    after: tuple[int, ChainKind] | None = None,
     js: str | None = None,
     scroll_to_output: bool = False,
     time_limit: float | None = None,
@@ -270,7 +271,9 @@ def declare_listener(
 ) -> Dependency:
     """Validate one listener declaration and add it to ``root``.
 
-    ``stream_every`` matters only for ``stream`` listeners: the page sends a
+    ``after`` (the listener this one follows, and how) is positional only, so
+    that no user option can set it: ``.then``, ``.success`` and ``.failure``
+    do. ``stream_every`` matters only for ``stream`` listeners: the page sends a
     frame that often, and the server runs the listener at most that often
     per session. ``time_limit`` on a ``stream`` listener also ends the stream
     that many seconds after its first frame.
