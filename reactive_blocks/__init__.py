@@ -14,7 +14,6 @@ Write apps as with Gradio, importing this package instead::
 
 from typing import TYPE_CHECKING, Any
 
-from reactive_blocks._gradio_names import GRADIO_NAMES as _GRADIO_NAMES
 from reactive_blocks.declaration import (
     Accordion,
     Blocks,
@@ -36,6 +35,7 @@ from reactive_blocks.declaration import (
     Timer,
     update,
 )
+from reactive_blocks.declaration._gradio_names import GRADIO_NAMES as _GRADIO_NAMES
 from reactive_blocks.errors import (
     DeclarationError,
     Error,
@@ -73,7 +73,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(client, name)
     if name in _GRADIO_NAMES:
-        raise NotBuiltError(name, sorted(_GRADIO_NAMES.intersection(__all__)))
+        raise NotBuiltError(f"gr.{name}", sorted(_GRADIO_NAMES.intersection(__all__)))
     raise AttributeError(f"module 'reactive_blocks' has no attribute {name!r}")
 
 

@@ -35,16 +35,23 @@ class NotSupportedError(ReactiveBlocksError, NotImplementedError):
 
 
 class NotBuiltError(ReactiveBlocksError, AttributeError):
-    """A name of Gradio's API, such as ``gr.Dropdown``, not built yet.
+    """A name of Gradio's API not built yet: ``gr.Dropdown``, ``Textbox.select``.
 
     An ``AttributeError``, so that ``hasattr(gr, name)`` is False and
     ``getattr(gr, name, None)`` gives None, as for any missing name.
+
+    Args:
+        name: The name as the user wrote it, e.g. ``"gr.Dropdown"``.
+        built: What is built in its place, to say in the message.
+        kind: What those are, e.g. ``"Gradio's names"``.
     """
 
-    def __init__(self, name: str, built: Iterable[str]) -> None:
+    def __init__(
+        self, name: str, built: Iterable[str], kind: str = "Gradio's names"
+    ) -> None:
         super().__init__(
-            f"gr.{name} is part of Gradio's API but not built in reactive_blocks "
-            f"yet; of Gradio's names these are built: {', '.join(built)} "
+            f"{name} is part of Gradio's API but not built in reactive_blocks "
+            f"yet; of {kind} these are built: {', '.join(built) or 'none'} "
             "(docs/limitations.md lists what is missing)"
         )
         self.name = name

@@ -643,6 +643,25 @@ def test_a_gradio_name_not_built_is_an_attribute_error_that_says_so() -> None:
     assert getattr(gr, "on", None) is None
 
 
+def test_a_gradio_event_not_built_says_so_and_names_those_built() -> None:
+    """Textbox.select raises NotBuiltError; a name Gradio lacks stays plain."""
+    with gr.Blocks():
+        box = gr.Textbox()
+
+    with pytest.raises(gr.NotBuiltError) as caught:
+        box.select  # noqa: B018
+    with pytest.raises(AttributeError) as plain:
+        box.nothing  # noqa: B018
+
+    assert str(caught.value) == (
+        "Textbox.select is part of Gradio's API but not built in reactive_blocks "
+        "yet; of its events these are built: change, input, submit "
+        "(docs/limitations.md lists what is missing)"
+    )
+    assert not isinstance(plain.value, gr.NotBuiltError)
+    assert hasattr(box, "change") and not hasattr(box, "select")
+
+
 def test_a_name_gradio_does_not_have_either_is_a_plain_attribute_error() -> None:
     """gr.NoSuchThing raises Python's own AttributeError."""
     with pytest.raises(AttributeError) as caught:

@@ -7,8 +7,10 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reactive_blocks.declaration import _context
+from reactive_blocks.declaration._gradio_names import GRADIO_EVENTS
+from reactive_blocks.declaration._listeners import EventListener
 from reactive_blocks.declaration._unsupported import reject_unsupported
-from reactive_blocks.errors import DeclarationError
+from reactive_blocks.errors import DeclarationError, NotBuiltError
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -40,6 +42,20 @@ class Block:
     #: Gradio's parameters of this class that are not built, with the Gradio
     #: default each is accepted at (see ``_unsupported.reject_unsupported``).
     unsupported_defaults: ClassVar[Mapping[str, Any]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        """A Gradio event this block's class lacks raises ``NotBuiltError``."""
+        if name in GRADIO_EVENTS:
+            kind = type(self)
+            built = sorted(
+                event
+                for event in GRADIO_EVENTS
+                if isinstance(getattr(kind, event, None), EventListener)
+            )
+            raise NotBuiltError(f"{kind.__name__}.{name}", built, "its events")
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
 
     def __init__(
         self,

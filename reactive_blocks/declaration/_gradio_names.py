@@ -1,9 +1,9 @@
-"""The public names of Gradio's top-level module, for telling a user what is missing.
+"""Gradio's public names and events, for telling a user what is missing.
 
 Written down as plain data from Gradio 6.31: ``gradio.__all__``, the few
-public names outside it, and ``themes``. ``gr.<name>`` for one of these
-that reactive_blocks has not built raises ``NotBuiltError`` instead of a
-bare ``AttributeError``.
+public names outside it, ``themes``, and the events. ``gr.<name>`` or
+``block.<event>`` for one of these that reactive_blocks has not built
+raises ``NotBuiltError`` instead of a bare ``AttributeError``.
 """
 
 from __future__ import annotations
@@ -158,5 +158,46 @@ GRADIO_NAMES: Final[frozenset[str]] = frozenset(
         "update",
         "validate",
         "validators",
+    }
+)
+
+#: The events of Gradio 6.31 (``gradio.events.Events``): ``block.<event>`` for
+#: one of these that the block's class lacks raises ``NotBuiltError``.
+GRADIO_EVENTS: Final[frozenset[str]] = frozenset(
+    {
+        "apply",
+        "blur",
+        "change",
+        "clear",
+        "click",
+        "collapse",
+        "copy",
+        "delete",
+        "double_click",
+        "download",
+        "edit",
+        "end",
+        "example_select",
+        "expand",
+        "focus",
+        "input",
+        "key_up",
+        "like",
+        "load",
+        "option_select",
+        "pause",
+        "pause_recording",
+        "play",
+        "release",
+        "retry",
+        "select",
+        "start_recording",
+        "stop",
+        "stop_recording",
+        "stream",
+        "submit",
+        "tick",
+        "undo",
+        "upload",
     }
 )
