@@ -593,6 +593,28 @@ def test_gradio_parameters_not_at_their_defaults_raise(
     assert demo.children == []
 
 
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        (lambda: gr.Button(size="zz"), "Button size='zz' is not one of sm, md, lg"),
+        (
+            lambda: gr.Row(variant="zz"),
+            "Row variant='zz' is not one of default, panel, compact",
+        ),
+        (
+            lambda: gr.Column(variant="card"),
+            "Column variant='card' is not one of default, panel, compact",
+        ),
+    ],
+)
+def test_a_choice_the_page_does_not_know_is_refused(declare: Any, message: str) -> None:
+    """The page would fall back to its default look without a word."""
+    with gr.Blocks(), pytest.raises(ValueError) as caught:
+        declare()
+
+    assert str(caught.value) == message
+
+
 def test_how_a_listener_follows_another_is_not_a_user_option() -> None:
     """after= is how .then chains listeners; passed by a user, it is a typo."""
     with gr.Blocks(), pytest.raises(TypeError) as caught:

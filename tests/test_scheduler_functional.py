@@ -743,9 +743,9 @@ async def test_a_batch_returning_bare_results_is_told_the_shape_it_must_return(
             await client.predict("q", api_name="bang")
 
     assert str(caught.value) == (
-        "error: OutputError: batch listener 'bang' returned a str where a list of "
-        "outputs was due; return a tuple of 1 list, one per output, each with one "
-        "item per call (here 1)"
+        "error: OutputError: batch listener 'bang' must return a tuple of 1 list, "
+        "one per output, each with one item per call (here 1); it returned a list "
+        "of 1: str"
     )
 
 

@@ -132,6 +132,15 @@ def _adopt(block: Block, root: Blocks | None) -> None:
             _adopt(child, root)
 
 
+def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``choices``.
+
+    The page would quietly fall back to its default for any other value.
+    """
+    if value not in choices:
+        raise ValueError(f"{owner} {name}={value!r} is not one of {', '.join(choices)}")
+
+
 def _as_class_list(classes: Iterable[str] | str | None) -> list[str]:
     if classes is None:
         return []

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final, Literal
 
-from reactive_blocks.declaration._block import BlockContext
+from reactive_blocks.declaration._block import BlockContext, check_choice
 from reactive_blocks.declaration._unsupported import Refused
 from reactive_blocks.errors import DeclarationError
 
 #: ``key`` would keep a layout's identity across re-renders, which this
 #: library does not have; without it ``preserved_by_key`` does nothing.
+#: The looks of a Row or Column.
+VARIANTS: Final = ("default", "panel", "compact")
+
 _LAYOUT_UNSUPPORTED: Final[Mapping[str, Any]] = {
     "key": None,
     "preserved_by_key": None,
@@ -44,6 +47,7 @@ class Row(BlockContext):
         equal_height: bool = False,
         **kwargs: Any,
     ) -> None:
+        check_choice("Row", "variant", variant, VARIANTS)
         self.variant = variant
         self.equal_height = equal_height
         super().__init__(**kwargs)
@@ -81,6 +85,7 @@ class Column(BlockContext):
         variant: Literal["default", "panel", "compact"] = "default",
         **kwargs: Any,
     ) -> None:
+        check_choice("Column", "variant", variant, VARIANTS)
         self.scale = scale
         self.min_width = min_width
         self.variant = variant

@@ -97,14 +97,16 @@ def split_batch(listener: Listener, result: Any, size: int) -> list[Any]:
         f"return a tuple of {outputs} list{'s' if outputs > 1 else ''}, one per "
         f"output, each with one item per call (here {size})"
     )
-    if not isinstance(result, (tuple, list)) or len(result) != outputs:
-        raise OutputError(f"batch listener {listener.name} must {shape}")
+    if (
+        not isinstance(result, (tuple, list))
+        or len(result) != outputs
+        or not all(isinstance(column, (tuple, list)) for column in result)
+    ):
+        raise OutputError(
+            f"batch listener {listener.name} must {shape}; it returned "
+            f"{_described(result)}"
+        )
     for column in result:
-        if not isinstance(column, (tuple, list)):
-            raise OutputError(
-                f"batch listener {listener.name} returned a {type(column).__name__} "
-                f"where a list of outputs was due; {shape}"
-            )
         if len(column) != size:
             raise OutputError(
                 f"batch listener {listener.name} returned {len(column)} items for a "
@@ -113,3 +115,13 @@ def split_batch(listener: Listener, result: Any, size: int) -> list[Any]:
     if outputs == 1:
         return list(result[0])
     return [tuple(column[i] for column in result) for i in range(size)]
+
+
+def _described(result: Any) -> str:
+    """``a list of str``, ``a tuple of 2: list, int``, ``a dict``: what came back."""
+    if not isinstance(result, (tuple, list)):
+        return f"a {type(result).__name__}"
+    kinds = sorted({type(item).__name__ for item in result})
+    return (
+        f"a {type(result).__name__} of {len(result)}: {', '.join(kinds) or 'nothing'}"
+    )

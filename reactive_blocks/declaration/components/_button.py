@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
+from reactive_blocks.declaration._block import check_choice
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._listeners import EventListener
 from reactive_blocks.declaration._unsupported import Refused
@@ -39,10 +40,8 @@ class Button(Component):
         size: Literal["sm", "md", "lg"] = "lg",
         **kwargs: Any,
     ) -> None:
-        if variant not in ("primary", "secondary", "stop"):
-            raise ValueError(
-                f"Button variant={variant!r} is not one of primary, secondary, stop"
-            )
+        check_choice("Button", "variant", variant, ("primary", "secondary", "stop"))
+        check_choice("Button", "size", size, ("sm", "md", "lg"))
         self.variant = variant
         self.size = size
         kwargs.setdefault("interactive", True)
