@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 import reactive_blocks as gr
-from reactive_blocks.declaration._files import servable_path
+from reactive_blocks.declaration import _files
+from reactive_blocks.declaration._files import open_servable, servable_path
 from reactive_blocks.declaration.components._image import IMAGE_BLOCK_SIZE
 
 
@@ -173,3 +174,50 @@ def test_other_paths_are_refused_saying_why(
 def test_a_path_with_a_nul_byte_is_refused_naming_the_component() -> None:
     with pytest.raises(ValueError, match=r"^Image 'Shown' cannot send 'a\\x00b.png': "):
         servable_path("a\x00b.png", "Image 'Shown'")
+
+
+@pytest.mark.parametrize("swapped_for", ["link", "pipe", "directory link"])
+def test_a_name_swapped_after_its_check_is_not_what_is_read(
+    directories: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    swapped_for: str,
+) -> None:
+    """The open file itself is checked: a link, a pipe or a way out is refused.
+
+    The name check passes for the file as it was; the name check is made to
+    answer the swapped name, as a swap just after it would.
+    """
+    working, _ = directories
+    outside = touch(working.parent / "outside" / "secret.png")
+    if swapped_for == "link":
+        name = working / "race.png"
+        name.symlink_to(outside)
+    elif swapped_for == "pipe":
+        name = working / "race.png"
+        os.mkfifo(name)
+    else:
+        (working / "shared").symlink_to(outside.parent, target_is_directory=True)
+        name = working / "shared" / "secret.png"
+    monkeypatch.setattr(_files, "servable_path", lambda value, owner: name)
+
+    with pytest.raises(ValueError) as caught:
+        open_servable(name, "Image 'Shown'")
+
+    assert str(caught.value).startswith("Image 'Shown' cannot send ")
+    assert {
+        "link": "Too many levels of symbolic links",
+        "pipe": "it is not a regular file",
+        "directory link": f"{outside}: a function may return files in ",
+    }[swapped_for] in str(caught.value)
+
+
+def test_an_open_servable_file_says_where_it_lies_and_its_size(
+    directories: tuple[Path, Path],
+) -> None:
+    working, _ = directories
+    plot = working / "plot.png"
+    plot.write_bytes(b"12345")
+
+    path, size, file = open_servable("plot.png", "Image")
+    with file:
+        assert (path, size, file.read()) == (plot, 5, b"12345")

@@ -869,5 +869,27 @@ async def test_a_returned_file_that_is_no_image_is_refused(
     assert status == 500
     assert body["error"] == (
         f"OutputError: listener 'show': Image 'Shown': {notes} is not an image "
-        "(no format the server knows)"
+        "(no image header the server knows in its first 4 MiB)"
+    )
+
+
+async def test_an_image_padded_far_beyond_its_pixels_is_refused(
+    launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A 4x4 PNG grown to 40 MiB would send 40 MiB of padding as an image."""
+    padded = tmp_path / "padded.png"
+    PIL.Image.new("RGB", (4, 4)).save(padded)
+    with padded.open("r+b") as file:
+        file.truncate(40 * 1024**2)
+    with gr.Blocks() as demo:
+        shown = gr.Image(label="Shown")
+        gr.Button().click(lambda: str(padded), None, shown, api_name="show")
+    url = launch(demo.queue(api_open=True), show_error=True)
+
+    status, body = await post(http, url, "show", {"data": []})
+
+    assert status == 500
+    assert body["error"] == (
+        f"OutputError: listener 'show': Image 'Shown' cannot send {padded}: "
+        "41,943,040 bytes is more than an image of 4x4 pixels holds"
     )

@@ -8,16 +8,23 @@ in ``GRADIO_TEMP_DIR`` when it is set (where uploads passed as paths are
 written). Symbolic links are followed first, so a link cannot reach out of
 them. Hidden files and anything in a hidden directory below them
 (``.env``, ``.git/config``) are never sent; Gradio refuses only dotfiles of
-the working directory. Only regular files are read: a named pipe would hold
-the reader until someone wrote to it. Gradio's ``allowed_paths`` and
-``blocked_paths`` are not supported yet.
+the working directory. Gradio's ``allowed_paths`` and ``blocked_paths`` are
+not supported yet.
+
+The file is opened once, and the checks that matter are made on the open
+file itself: a name swapped for a link or a pipe between a check and the
+read (the temp directory is writable by every local user) is never what is
+read. Only regular files are read: a named pipe would hold the reader until
+someone wrote to it.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 
 def upload_directory() -> Path:
@@ -35,15 +42,59 @@ def upload_directory() -> Path:
 def servable_path(value: str | os.PathLike[str], owner: str) -> Path:
     """``value`` made absolute and resolved, if a listener may send that file.
 
+    A check of the name only: read the file with ``open_servable``.
+
     Raises:
-        ValueError: The path is not a regular file, lies outside the
-            directories files may come from, or is hidden; the message says
-            where files may be.
+        ValueError: The path lies outside the directories files may come
+            from, is hidden, or is not a regular file; the message says why.
     """
     try:
         path = Path(os.path.abspath(value)).resolve()
-    except (OSError, ValueError) as exc:  # a NUL byte, a loop of links
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a loop of links
         raise ValueError(f"{owner} cannot send {value!r}: {exc}") from None
+    _check_place(path, owner)
+    try:
+        regular = path.is_file()
+        exists = regular or path.exists()
+    except OSError as exc:  # a name too long
+        raise ValueError(f"{owner} cannot send {path}: {exc.strerror}") from None
+    if not regular:
+        what = "does not exist" if not exists else "is not a regular file"
+        raise ValueError(f"{owner} cannot send {path}: it {what}")
+    return path
+
+
+def open_servable(
+    value: str | os.PathLike[str], owner: str
+) -> tuple[Path, int, BinaryIO]:
+    """Open the file ``value`` names, if a listener may send it.
+
+    Returns:
+        Where the open file really lies, its size in bytes, and the file,
+        open for reading; the caller closes it.
+
+    Raises:
+        ValueError: As ``servable_path``, checked again on the open file.
+    """
+    path = servable_path(value, owner)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:  # swapped for a link since, or gone
+        raise ValueError(f"{owner} cannot send {path}: {exc.strerror}") from None
+    try:
+        found = os.fstat(descriptor)
+        if not stat.S_ISREG(found.st_mode):
+            raise ValueError(f"{owner} cannot send {path}: it is not a regular file")
+        real = _real_path(descriptor, path)
+        _check_place(real, owner)
+        return real, found.st_size, os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _check_place(path: Path, owner: str) -> None:
     roots = {Path.cwd().resolve(), Path(tempfile.gettempdir()).resolve()}
     if os.environ.get("GRADIO_TEMP_DIR"):
         roots.add(Path(os.environ["GRADIO_TEMP_DIR"]).resolve())
@@ -59,10 +110,18 @@ def servable_path(value: str | os.PathLike[str], owner: str) -> Path:
             f"{owner} cannot send {path}: hidden files and directories are never "
             "sent, as they often hold secrets"
         )
-    if not path.is_file():
-        what = "does not exist" if not path.exists() else "is not a regular file"
-        raise ValueError(f"{owner} cannot send {path}: it {what}")
-    return path
+
+
+def _real_path(descriptor: int, opened: Path) -> Path:
+    """Where an open file lies, whatever its name now points to.
+
+    Linux names it in ``/proc``; elsewhere the name it was opened by is all
+    there is, and a directory above it swapped in between goes unseen.
+    """
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{descriptor}"))
+    except OSError:
+        return opened
 
 
 def _hidden(relative: Path) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from reactive_blocks.declaration._component import Component
-from reactive_blocks.declaration._files import servable_path, upload_directory
+from reactive_blocks.declaration._files import open_servable, upload_directory
 from reactive_blocks.declaration._listeners import EventListener
 from reactive_blocks.declaration._unsupported import Refused
 from reactive_blocks.errors import DeclarationError
@@ -29,6 +29,9 @@ MAX_PIXELS = 50_000_000
 
 #: The largest file a listener may return as an image's path, in bytes.
 MAX_FILE_BYTES: Final = 256 * 1024 * 1024
+
+#: A returned file's image header must lie within its first this many bytes.
+HEADER_BYTES: Final = 4 * 1024 * 1024
 
 #: Bytes in each block of a decoded image's memory (see _image_memory_given_back).
 IMAGE_BLOCK_SIZE: Final = 64 * 1024 * 1024
@@ -192,38 +195,49 @@ class Image(Component):
     def _file_blob(self, value: str | Path) -> Blob:
         """A returned path's bytes, if the file may be sent and is an image.
 
-        The file's size and its image header are checked before it is read,
-        so that naming a large file of another kind costs nothing.
+        The file is opened once (``open_servable``). Its size and its image
+        header are checked before the rest is read, so that naming a large
+        file of another kind costs nothing, and so is the size against the
+        pixels: an image padded with data beyond its end is refused.
         """
-        import PIL.Image
-
-        path = servable_path(value, self.name)
-        try:
-            size = path.stat().st_size
+        path, size, file = open_servable(value, self.name)
+        with file:
             if size > MAX_FILE_BYTES:
                 raise ValueError(
-                    f"{size:,} bytes is above the limit of {MAX_FILE_BYTES:,}"
+                    f"{self.name} cannot send {path}: {size:,} bytes is above the "
+                    f"limit of {MAX_FILE_BYTES:,}"
                 )
-            with PIL.Image.open(path) as image:  # the header only
-                width, height = image.size
-                mime = PIL.Image.MIME.get(image.format or "")
+            data = file.read(HEADER_BYTES)
+            width, height, mime = self._header(path, data)
             if width * height > MAX_PIXELS:
                 raise ValueError(
-                    f"{width}x{height} pixels is above the limit of {MAX_PIXELS:,}"
+                    f"{self.name} cannot send {path}: {width}x{height} pixels is "
+                    f"above the limit of {MAX_PIXELS:,}"
                 )
-            data = path.read_bytes()
-        except PIL.UnidentifiedImageError:
-            raise ValueError(
-                f"{self.name}: {path} is not an image (no format the server knows)"
-            ) from None
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"{self.name} cannot send {path}: {exc}") from None
-        try:
-            with PIL.Image.open(io.BytesIO(data)) as image:
-                image.verify()
-        except Exception as exc:
-            raise ValueError(f"{self.name}: {path} is not an image ({exc})") from None
+            most = min(MAX_FILE_BYTES, _most_bytes(width, height))
+            if size > most:
+                raise ValueError(
+                    f"{self.name} cannot send {path}: {size:,} bytes is more than an "
+                    f"image of {width}x{height} pixels holds"
+                )
+            data += file.read(most + 1 - len(data))
+        if len(data) > most:
+            raise ValueError(f"{self.name} cannot send {path}: it grew while read")
+        _check_image(data, f"{self.name}: {path}")
         return Blob(data, mime or "application/octet-stream")
+
+    def _header(self, path: Path, head: bytes) -> tuple[int, int, str | None]:
+        """Width, height and MIME type, from the start of a file."""
+        import PIL.Image
+
+        try:
+            with PIL.Image.open(io.BytesIO(head)) as image:
+                return (*image.size, PIL.Image.MIME.get(image.format or ""))
+        except Exception:
+            raise ValueError(
+                f"{self.name}: {path} is not an image (no image header the server "
+                f"knows in its first {HEADER_BYTES // 1024**2} MiB)"
+            ) from None
 
     def validate(self, value: Any) -> Blob | None:
         import PIL.Image
@@ -316,6 +330,24 @@ def _image_memory_given_back() -> None:
 
     if "PILLOW_BLOCK_SIZE" not in os.environ:
         _imaging.set_block_size(IMAGE_BLOCK_SIZE)
+
+
+def _most_bytes(width: int, height: int) -> int:
+    """The largest file an image of this size may be: 16-bit RGBA, unpacked,
+    and 16 MiB of metadata. More is data beyond the image, sent for nothing.
+    """
+    return width * height * 8 + 16 * 1024 * 1024
+
+
+def _check_image(data: bytes, what: str) -> None:
+    """Raise ``ValueError`` unless ``data`` holds one whole, readable image."""
+    import PIL.Image
+
+    try:
+        with PIL.Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except Exception as exc:
+        raise ValueError(f"{what} is not an image ({exc})") from None
 
 
 def _open(blob: Blob) -> PIL.Image.Image:
