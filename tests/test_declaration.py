@@ -6,6 +6,7 @@ import threading
 import time
 import urllib.request
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -284,6 +285,43 @@ def test_variables_at_their_defaults_and_passed_defaults_are_accepted(
         gr.Textbox()
 
     assert launch(demo, ssr_mode=False) == demo.local_url
+
+
+def test_launch_adds_css_script_and_head_to_the_page_as_gradio_6_does(
+    launch: Apps, tmp_path: Path
+) -> None:
+    """launch(css=, head=, js=) reach the page after what Blocks was given."""
+    more = tmp_path / "more.css"
+    more.write_text(".extra { color: red }")
+    with gr.Blocks(css=".own { color: blue }", head="<meta name='own'>") as demo:
+        gr.Textbox()
+
+    url = launch(
+        demo,
+        css=".launched { color: green }",
+        css_paths=more,
+        head="<meta name='launched'>",
+        js="() => 1",
+    )
+    with urllib.request.urlopen(url, timeout=10) as response:
+        page = response.read().decode()
+
+    own, launched, extra = (
+        page.index(".own {"),
+        page.index(".launched {"),
+        page.index(".extra {"),
+    )
+    assert own < launched < extra
+    assert page.index("<meta name='own'>") < page.index("<meta name='launched'>")
+    assert demo.spec().page.css == ".own { color: blue }"  # the app is unchanged
+
+
+def test_a_page_script_given_to_blocks_and_launch_is_refused() -> None:
+    with gr.Blocks(js="() => 1") as demo:
+        gr.Textbox()
+
+    with pytest.raises(gr.DeclarationError, match="js was given to both"):
+        demo.page_with(js="() => 2")
 
 
 def test_gradio_debug_keeps_launch_blocking(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -591,6 +629,36 @@ def test_gradio_parameters_not_at_their_defaults_raise(
 
     assert str(caught.value) == message
     assert demo.children == []
+
+
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        (
+            lambda: gr.Button(variant="huggingface"),
+            "Button: parameter 'variant' is not supported yet; "
+            "variant='huggingface' is not built: use primary, secondary or stop",
+        ),
+        (
+            lambda: gr.Chatbot(type=None),
+            "Chatbot: parameter 'type' is not supported yet; only type='messages' is "
+            "built, got None (Gradio 5's default, None, means 'tuples')",
+        ),
+        (
+            lambda: gr.Chatbot(type="tuples"),
+            "Chatbot: parameter 'type' is not supported yet; only type='messages' is "
+            "built, got 'tuples' (Gradio 5's default, None, means 'tuples')",
+        ),
+    ],
+)
+def test_a_gradio_choice_not_built_is_not_supported_yet(
+    declare: Any, message: str
+) -> None:
+    """Gradio's own values of a parameter are missing features, not mistakes."""
+    with gr.Blocks(), pytest.raises(gr.NotSupportedError) as caught:
+        declare()
+
+    assert str(caught.value) == message
 
 
 @pytest.mark.parametrize(

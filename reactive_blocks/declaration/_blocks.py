@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -98,6 +99,34 @@ class Blocks(BlockContext):
         self.server: Any = None
         super().__init__(render=False)
         self.root = self
+
+    def page_with(
+        self,
+        *,
+        css: str | None = None,
+        css_paths: str | Path | list[str | Path] | None = None,
+        js: str | None = None,
+        head: str | None = None,
+        head_paths: str | Path | list[str | Path] | None = None,
+    ) -> PageOptions:
+        """This app's page with more CSS, script and head HTML, as ``launch()`` adds.
+
+        Gradio 6 takes these in ``launch()``. CSS and head HTML follow what
+        ``Blocks`` was given; a page has one load script, so ``js`` given to
+        both is refused.
+        """
+        if js is not None and self.page.js is not None:
+            raise DeclarationError(
+                "js was given to both Blocks and launch(); give it once"
+            )
+        more_css = _join_texts(css, css_paths, "css_paths")
+        more_head = _join_texts(head, head_paths, "head_paths")
+        return dataclasses.replace(
+            self.page,
+            css="\n".join(t for t in (self.page.css, more_css) if t),
+            js=self.page.js if js is None else js,
+            head="\n".join(t for t in (self.page.head, more_head) if t),
+        )
 
     def unique_api_name(
         self, api_name: str | Literal[False] | None, fn: Callable[..., Any] | None
@@ -230,9 +259,12 @@ class Blocks(BlockContext):
         """Not supported yet: integrations with experiment trackers."""
         raise NotSupportedError("Blocks", "integrate")
 
-    def spec(self) -> AppSpec:
-        """The immutable description of this app that the runtime serves."""
-        return AppSpec.build(self)
+    def spec(self, page: PageOptions | None = None) -> AppSpec:
+        """The immutable description of this app that the runtime serves.
+
+        ``page`` replaces the app's own page options (see ``page_with``).
+        """
+        return AppSpec.build(self, page)
 
     def launch(self, **options: Any) -> Any:
         """Serve the app; see ``reactive_blocks.transport.launch`` for options.

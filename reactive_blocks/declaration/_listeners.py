@@ -239,6 +239,8 @@ _UNSUPPORTED_DEFAULTS: Final[dict[str, Any]] = {
     "show_progress_on": None,
     "key": None,
     "validator": None,
+    "api_visibility": "public",
+    "inputs_kwargs": None,
 }
 
 

@@ -70,7 +70,8 @@ class AppSpec:
     mode: str = "blocks"
 
     @classmethod
-    def build(cls, app: Blocks) -> AppSpec:
+    def build(cls, app: Blocks, page: PageOptions | None = None) -> AppSpec:
+        page = app.page if page is None else page
         blocks = {block.id: block for block in _walk(app)}
         for block in list(blocks.values()):
             timer = getattr(block, "every_timer", None)
@@ -82,11 +83,11 @@ class AppSpec:
         interactive = _resolve_interactive(components.values(), listeners)
 
         config = {
-            "title": app.page.title,
+            "title": page.title,
             "mode": app.mode,
-            "fill_height": app.page.fill_height,
-            "fill_width": app.page.fill_width,
-            "js": app.page.js,
+            "fill_height": page.fill_height,
+            "fill_width": page.fill_width,
+            "js": page.js,
             "root": _tree(app),
             "blocks": {
                 str(i): {
@@ -104,7 +105,7 @@ class AppSpec:
             listeners=listeners,
             initial_values=initial,
             config=config,
-            page=app.page,
+            page=page,
             queue=app.queue_options,
             mode=app.mode,
         )

@@ -9,6 +9,7 @@ import socket
 import threading
 import webbrowser
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import web
@@ -50,6 +51,10 @@ _NOT_YET: Final[dict[str, Any]] = {
     "share_server_tls_certificate": (None,),
     "mcp_server": (None, False),
     "i18n": (None,),
+    "theme": (None,),
+    "footer_links": (None,),
+    "run_history": (None,),
+    "num_workers": (None,),
 }
 
 #: Environment variables that set a parameter of ``_NOT_YET`` when it is not
@@ -58,7 +63,7 @@ _NOT_YET_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str], bool]]]] = {
     "GRADIO_ALLOWED_PATHS": ("allowed_paths", bool),
     "GRADIO_BLOCKED_PATHS": ("blocked_paths", bool),
     "GRADIO_ROOT_PATH": ("root_path", bool),
-    "GRADIO_SSR_MODE": ("ssr_mode", lambda raw: raw.lower() == "true"),
+    "GRADIO_SSR_MODE": ("ssr_mode", lambda raw: raw.strip().lower() == "true"),
 }
 
 
@@ -174,6 +179,11 @@ def launch(
     strict_cors: bool = True,
     reconnect_grace: float = 60.0,
     heartbeat: float = 15.0,
+    css: str | None = None,
+    css_paths: str | Path | list[str | Path] | None = None,
+    js: str | None = None,
+    head: str | None = None,
+    head_paths: str | Path | list[str | Path] | None = None,
     **not_yet: Any,
 ) -> tuple[web.Application, str, None]:
     """Serve ``blocks`` on ``http://server_name:server_port/``.
@@ -188,6 +198,9 @@ def launch(
     Gradio: the page refuses a larger one before sending it, and the server
     refuses it with a ``too_large`` error. Whatever it says, one message on
     the socket (an upload with its message) may hold 16 MiB at most.
+    ``css``, ``css_paths``, ``js``, ``head`` and ``head_paths`` add to the
+    page what ``Blocks`` takes under the same names, as Gradio 6 takes them
+    here (``Blocks.page_with``).
     ``debug=True``, or ``GRADIO_DEBUG=1`` in the environment, blocks the
     calling thread even with ``prevent_thread_lock=True``, as in Gradio.
 
@@ -205,9 +218,12 @@ def launch(
     _reject_environment_not_yet(not_yet)
     if blocks.server is not None:
         blocks.close()
+    page = blocks.page_with(
+        css=css, css_paths=css_paths, js=js, head=head, head_paths=head_paths
+    )
 
     runtime = Runtime(
-        blocks.spec(),
+        blocks.spec(page),
         show_error=show_error,
         max_threads=max_threads,
         state_session_capacity=state_session_capacity,
@@ -265,7 +281,7 @@ def _reject_environment_not_yet(passed: dict[str, Any]) -> None:
     (None, or an empty root path); a value passed to ``launch()`` wins.
     """
     for variable, (parameter, departs) in _NOT_YET_ENVIRONMENT.items():
-        raw = os.environ.get(variable, "").strip()
+        raw = os.environ.get(variable, "")
         if passed.get(parameter) in (None, "") and departs(raw):
             raise NotSupportedError(
                 "launch", parameter, f"it was set by {variable}={raw!r}"

@@ -7,6 +7,7 @@ from reactive_blocks.declaration._block import check_choice
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._listeners import EventListener
 from reactive_blocks.declaration._unsupported import Refused
+from reactive_blocks.errors import NotSupportedError
 
 
 class Button(Component):
@@ -40,6 +41,12 @@ class Button(Component):
         size: Literal["sm", "md", "lg"] = "lg",
         **kwargs: Any,
     ) -> None:
+        if variant == "huggingface":
+            raise NotSupportedError(
+                "Button",
+                "variant",
+                "variant='huggingface' is not built: use primary, secondary or stop",
+            )
         check_choice("Button", "variant", variant, ("primary", "secondary", "stop"))
         check_choice("Button", "size", size, ("sm", "md", "lg"))
         self.variant = variant

@@ -5,6 +5,7 @@ from typing import Any, ClassVar, Literal
 
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._unsupported import Refused
+from reactive_blocks.errors import NotSupportedError
 
 ROLES = ("user", "assistant", "system")
 
@@ -70,8 +71,15 @@ class Chatbot(Component):
         placeholder: str | None = None,
         **kwargs: Any,
     ) -> None:
+        if type in ("tuples", None):  # None is Gradio 5's default: tuples
+            raise NotSupportedError(
+                "Chatbot",
+                "type",
+                f"only type='messages' is built, got {type!r} "
+                "(Gradio 5's default, None, means 'tuples')",
+            )
         if type != "messages":
-            raise ValueError(f"Chatbot type={type!r}: only 'messages' is supported")
+            raise ValueError(f"Chatbot type={type!r} is not one of messages, tuples")
         self.height = height
         self.placeholder = placeholder
         kwargs.setdefault("interactive", False)
