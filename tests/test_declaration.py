@@ -683,6 +683,18 @@ def test_a_choice_the_page_does_not_know_is_refused(declare: Any, message: str) 
     assert str(caught.value) == message
 
 
+def test_visible_hidden_hides_the_block_and_other_values_are_refused() -> None:
+    """Gradio's visible="hidden" keeps a block in the page unseen: False here."""
+    with gr.Blocks():
+        box = gr.Textbox(visible="hidden")
+        row = gr.Row(visible="hidden")
+        with pytest.raises(ValueError) as caught:
+            gr.Textbox(visible="no")
+
+    assert (box.props()["visible"], row.props()["visible"]) == (False, False)
+    assert str(caught.value) == "Textbox visible='no' is not True, False or 'hidden'"
+
+
 def test_how_a_listener_follows_another_is_not_a_user_option() -> None:
     """after= is how .then chains listeners; passed by a user, it is a typo."""
     with gr.Blocks(), pytest.raises(TypeError) as caught:

@@ -853,6 +853,55 @@ async def test_a_named_pipe_or_a_huge_file_is_refused_without_reading_it(
     )
 
 
+async def test_a_returned_image_is_decoded_whole_and_sent_as_browsers_show_it(
+    launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A cut JPEG, a sparse giant PNG and padding are refused; a TIFF goes as PNG."""
+    noise = np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    jpeg = io.BytesIO()
+    PIL.Image.fromarray(noise).save(jpeg, "JPEG")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(jpeg.getvalue()[: len(jpeg.getvalue()) // 2])
+    giant = tmp_path / "giant.png"  # a 7000x7000 header, nearly no pixels
+    PIL.Image.new("L", (7000, 7000)).save(giant)
+    with giant.open("r+b") as file:
+        file.truncate(200)
+        file.seek(0, 2)
+        file.truncate(150 * 1024 * 1024)
+    padded = tmp_path / "padded.png"
+    PIL.Image.new("RGB", (4, 4)).save(padded)
+    with padded.open("ab") as file:
+        file.write(bytes(2 * 1024 * 1024))
+    tiff = tmp_path / "pixels.tiff"
+    PIL.Image.fromarray(noise).save(tiff)
+    with gr.Blocks() as demo:
+        path = gr.Textbox(label="Path")
+        shown = gr.Image(label="Shown")
+        gr.Button().click(lambda p: p, path, shown, api_name="show")
+    url = launch(demo.queue(api_open=True), show_error=True)
+
+    answers = [
+        await post(http, url, "show", {"data": [str(name)]})
+        for name in (cut, giant, padded, tiff)
+    ]
+
+    prefix = "OutputError: listener 'show': Image 'Shown'"
+    assert [status for status, _ in answers] == [500, 500, 500, 200]
+    assert answers[0][1]["error"].startswith(f"{prefix}: {cut} is not an image (")
+    assert answers[1][1]["error"] == (
+        f"{prefix} cannot send {giant}: 157,286,400 bytes is more than an image of "
+        "7000x7000 pixels holds"
+    )
+    assert answers[2][1]["error"] == (
+        f"{prefix} cannot send {padded}: {padded.stat().st_size:,} bytes is more "
+        "than an image of 4x4 pixels holds"
+    )
+    head, _, payload = answers[3][1]["data"][0].partition(",")
+    assert head == "data:image/png;base64"
+    with PIL.Image.open(io.BytesIO(base64.b64decode(payload))) as image:
+        assert np.asarray(image).tolist() == noise.tolist()
+
+
 async def test_a_returned_file_that_is_no_image_is_refused(
     launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:

@@ -306,6 +306,31 @@ async def test_a_slider_refuses_a_returned_word_and_keeps_its_number(
     assert (kept, seven) == ("int 4", "int 7")
 
 
+async def test_an_update_to_visible_hidden_hides_and_a_bad_one_is_an_error(
+    launch: Apps,
+) -> None:
+    """gr.update(visible="hidden") reaches the page as False; "no" is refused."""
+    with gr.Blocks() as demo:
+        box = gr.Textbox(label="Box")
+        gr.Button().click(
+            lambda: gr.update(visible="hidden"), None, box, api_name="hide"
+        )
+        gr.Button().click(lambda: gr.update(visible="no"), None, box, api_name="bad")
+
+    async with gr.AsyncClient(launch(demo, show_error=True)) as client:
+        await client.predict(api_name="hide")
+        await client.settle()
+        hidden = client.props[box.id]["visible"]
+        with pytest.raises(gr.EventError) as caught:
+            await client.predict(api_name="bad")
+
+    assert hidden is False
+    assert str(caught.value) == (
+        "error: OutputError: listener 'bad': Textbox 'Box' visible='no' is not "
+        "True, False or 'hidden'"
+    )
+
+
 # -- malformed messages over a raw socket -----------------------------------------
 
 

@@ -4,7 +4,7 @@ Building an app here starts no loop and no thread; ``Blocks.spec()`` turns
 it into the immutable ``AppSpec`` the lower runtime layers serve.
 """
 
-from reactive_blocks.declaration._block import Block, BlockContext
+from reactive_blocks.declaration._block import Block, BlockContext, visibility
 from reactive_blocks.declaration._blocks import Blocks
 from reactive_blocks.declaration._component import Component
 from reactive_blocks.declaration._layouts import (
@@ -66,4 +66,5 @@ __all__ = [
     "TriggerMode",
     "is_update",
     "update",
+    "visibility",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from reactive_blocks.declaration import _context
 from reactive_blocks.declaration._gradio_names import GRADIO_EVENTS
@@ -25,7 +25,8 @@ class Block:
     """Anything with a place in the layout tree: a layout or a component.
 
     Args:
-        visible: Whether the block is shown.
+        visible: Whether the block is shown. Gradio's ``"hidden"`` (kept in
+            the page, not shown) is False here: the page keeps every block.
         elem_id: An HTML id for the block's element, for custom CSS and JS.
         elem_classes: HTML classes added to the block's element.
         render: When False, the block is not placed where it is created; call
@@ -60,7 +61,7 @@ class Block:
     def __init__(
         self,
         *,
-        visible: bool = True,
+        visible: bool | Literal["hidden"] = True,
         elem_id: str | None = None,
         elem_classes: list[str] | str | None = None,
         render: bool = True,
@@ -70,7 +71,7 @@ class Block:
             type(self).__name__, unsupported, type(self).unsupported_defaults
         )
         self.id = next(_ids)
-        self.visible = visible
+        self.visible = visibility(visible, type(self).__name__)
         self.elem_id = elem_id
         self.elem_classes = _as_class_list(elem_classes)
         self.parent: BlockContext | None = None
@@ -130,6 +131,19 @@ def _adopt(block: Block, root: Blocks | None) -> None:
     if isinstance(block, BlockContext):
         for child in block.children:
             _adopt(child, root)
+
+
+def visibility(value: Any, owner: str) -> bool:
+    """``visible`` as the page takes it: True, False, or Gradio's ``"hidden"``.
+
+    Raises:
+        ValueError: anything else, which the page would show.
+    """
+    if value == "hidden":
+        return False
+    if not isinstance(value, bool):
+        raise ValueError(f"{owner} visible={value!r} is not True, False or 'hidden'")
+    return value
 
 
 def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> None:

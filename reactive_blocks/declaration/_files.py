@@ -24,7 +24,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 
 def upload_directory() -> Path:
@@ -69,6 +69,12 @@ def open_servable(
 ) -> tuple[Path, int, BinaryIO]:
     """Open the file ``value`` names, if a listener may send it.
 
+    Where Linux allows, the name is first opened as a bare handle
+    (``O_PATH``), which opens no device: a terminal opened for real could
+    become the server's controlling terminal, and its hang-up would kill the
+    server. The file is read through the handle once it is known to be a
+    regular file in an allowed place.
+
     Returns:
         Where the open file really lies, its size in bytes, and the file,
         open for reading; the caller closes it.
@@ -77,21 +83,39 @@ def open_servable(
         ValueError: As ``servable_path``, checked again on the open file.
     """
     path = servable_path(value, owner)
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    bare = getattr(os, "O_PATH", 0) if _PROC_FDS.is_dir() else 0
+    handle = _open(path, owner, (bare or os.O_RDONLY | os.O_NONBLOCK) | _NO_LINK)
     try:
-        descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:  # swapped for a link since, or gone
-        raise ValueError(f"{owner} cannot send {path}: {exc.strerror}") from None
-    try:
-        found = os.fstat(descriptor)
+        found = os.fstat(handle)
         if not stat.S_ISREG(found.st_mode):
             raise ValueError(f"{owner} cannot send {path}: it is not a regular file")
-        real = _real_path(descriptor, path)
+        real = _real_path(handle, path)
         _check_place(real, owner)
-        return real, found.st_size, os.fdopen(descriptor, "rb")
+        descriptor = (
+            _open(_PROC_FDS / str(handle), owner, os.O_RDONLY) if bare else handle
+        )
     except BaseException:
-        os.close(descriptor)
+        os.close(handle)
         raise
+    if descriptor != handle:
+        os.close(handle)
+    return real, found.st_size, os.fdopen(descriptor, "rb")
+
+
+#: Where Linux names each open file of the process.
+_PROC_FDS: Final = Path("/proc/self/fd")
+
+#: A final symbolic link is refused: it was swapped in after the name check.
+_NO_LINK: Final = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open(path: Path, owner: str, flags: int) -> int:
+    """``os.open`` that never takes a controlling terminal nor leaks to children."""
+    flags |= getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(path, flags)
+    except OSError as exc:  # swapped for a link since, or gone
+        raise ValueError(f"{owner} cannot send {path}: {exc.strerror}") from None
 
 
 def _check_place(path: Path, owner: str) -> None:
@@ -119,7 +143,7 @@ def _real_path(descriptor: int, opened: Path) -> Path:
     there is, and a directory above it swapped in between goes unseen.
     """
     try:
-        return Path(os.readlink(f"/proc/self/fd/{descriptor}"))
+        return Path(os.readlink(_PROC_FDS / str(descriptor)))
     except OSError:
         return opened
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reactive_blocks.declaration import Component, Listener, is_update
+from reactive_blocks.declaration import Component, Listener, is_update, visibility
 from reactive_blocks.declaration._updates import UPDATE_MARK
 
 #: A change of one output: its component and the properties to set
@@ -76,6 +76,11 @@ def _change(listener: Listener, component: Component, value: Any) -> OutputChang
                 f"{component.name}, which has no such property; it has "
                 f"{', '.join(sorted(allowed))}"
             )
+    if "visible" in props:
+        try:
+            props["visible"] = visibility(props["visible"], component.name)
+        except ValueError as exc:
+            raise OutputError(f"listener {listener.name}: {exc}") from exc
     if "value" in props and listener.postprocess:
         try:
             props["value"] = component.postprocess(props["value"])

@@ -208,13 +208,13 @@ class Image(Component):
                     f"limit of {MAX_FILE_BYTES:,}"
                 )
             data = file.read(HEADER_BYTES)
-            width, height, mime = self._header(path, data)
+            width, height, mode, mime = self._header(path, data)
             if width * height > MAX_PIXELS:
                 raise ValueError(
                     f"{self.name} cannot send {path}: {width}x{height} pixels is "
                     f"above the limit of {MAX_PIXELS:,}"
                 )
-            most = min(MAX_FILE_BYTES, _most_bytes(width, height))
+            most = min(MAX_FILE_BYTES, _most_bytes(width, height, mode))
             if size > most:
                 raise ValueError(
                     f"{self.name} cannot send {path}: {size:,} bytes is more than an "
@@ -223,16 +223,18 @@ class Image(Component):
             data += file.read(most + 1 - len(data))
         if len(data) > most:
             raise ValueError(f"{self.name} cannot send {path}: it grew while read")
-        _check_image(data, f"{self.name}: {path}")
-        return Blob(data, mime or "application/octet-stream")
+        return _as_shown(data, mime, f"{self.name}: {path}")
 
-    def _header(self, path: Path, head: bytes) -> tuple[int, int, str | None]:
-        """Width, height and MIME type, from the start of a file."""
+    def _header(self, path: Path, head: bytes) -> tuple[int, int, str, str | None]:
+        """Width, height, mode and MIME type, from the start of a file."""
         import PIL.Image
 
         try:
             with PIL.Image.open(io.BytesIO(head)) as image:
-                return (*image.size, PIL.Image.MIME.get(image.format or ""))
+                mime = PIL.Image.MIME.get(image.format or "")
+                return (*image.size, image.mode, mime)
+        except PIL.Image.DecompressionBombError as exc:
+            raise ValueError(f"{self.name} cannot send {path}: {exc}") from None
         except Exception:
             raise ValueError(
                 f"{self.name}: {path} is not an image (no image header the server "
@@ -332,22 +334,51 @@ def _image_memory_given_back() -> None:
         _imaging.set_block_size(IMAGE_BLOCK_SIZE)
 
 
-def _most_bytes(width: int, height: int) -> int:
-    """The largest file an image of this size may be: 16-bit RGBA, unpacked,
-    and 16 MiB of metadata. More is data beyond the image, sent for nothing.
+#: Image types every browser shows; a file of another type is sent as PNG.
+SHOWN_AS_THEY_ARE: Final = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"}
+)
+
+
+#: The modes Pillow writes as PNG unchanged.
+PNG_MODES: Final = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
+
+
+def _most_bytes(width: int, height: int, mode: str) -> int:
+    """The largest file an image of this size and mode may be.
+
+    Twice its pixels unpacked (no format stores them in more; 16-bit files
+    open as 8-bit modes), and 1 MiB of metadata. More is data beyond the
+    image, sent for nothing.
     """
-    return width * height * 8 + 16 * 1024 * 1024
+    import PIL.Image
+
+    depth = 4 if mode in ("I", "F") else 2 if mode.startswith("I;16") else 1
+    pixels = width * height * PIL.Image.getmodebands(mode) * depth
+    return 2 * pixels + 1024 * 1024
 
 
-def _check_image(data: bytes, what: str) -> None:
-    """Raise ``ValueError`` unless ``data`` holds one whole, readable image."""
+def _as_shown(data: bytes, mime: str | None, what: str) -> Blob:
+    """``data`` as the page will show it, once decoded whole.
+
+    Decoded as an upload is (``Image.check_whole``): a file cut short or
+    corrupt is refused here, not shown broken. A type browsers cannot show
+    (TIFF, PPM) is sent as PNG.
+    """
     import PIL.Image
 
     try:
         with PIL.Image.open(io.BytesIO(data)) as image:
-            image.verify()
+            image.load()
+            if mime in SHOWN_AS_THEY_ARE:
+                return Blob(data, mime)
+            if image.mode not in PNG_MODES:
+                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
     except Exception as exc:
         raise ValueError(f"{what} is not an image ({exc})") from None
+    return Blob(buffer.getvalue(), "image/png")
 
 
 def _open(blob: Blob) -> PIL.Image.Image:
