@@ -57,8 +57,8 @@ _NOT_YET: Final[dict[str, Any]] = {
     "num_workers": (None,),
 }
 
-#: Environment variables that set a parameter of ``_NOT_YET`` when it is not
-#: passed, each with the test of whether its value departs from the default.
+#: Environment variables that set a parameter of ``_NOT_YET`` left unset, each
+#: with the test of whether its value departs from the default.
 _NOT_YET_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str], bool]]]] = {
     "GRADIO_ALLOWED_PATHS": ("allowed_paths", bool),
     "GRADIO_BLOCKED_PATHS": ("blocked_paths", bool),
