@@ -528,6 +528,26 @@ async def test_a_close_while_resuming_returns_at_once_and_the_session_ends(
     assert client.resumes == 0
 
 
+async def test_a_close_between_refused_reconnections_returns_at_once(
+    launch: Apps, relay_to: RelayTo
+) -> None:
+    """close() does not wait out the pause before the next try (up to 2 s)."""
+    with gr.Blocks() as demo:
+        gr.Textbox(label="Name")
+    relay = await relay_to(launch(demo, reconnect_grace=1.0))
+    client = Recorder(relay.url)
+    await client.connect()
+    await client.settle()
+
+    relay.refuse(True)
+    relay.cut()
+    await wait_until(lambda: relay.refused >= 7)  # pausing about 1.6 s now
+    closing = time.monotonic()
+    await asyncio.wait_for(client.close(), TIMEOUT)
+
+    assert time.monotonic() - closing < 0.5
+
+
 # -- heartbeats ------------------------------------------------------------------------
 
 

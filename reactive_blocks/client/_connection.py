@@ -77,6 +77,7 @@ class Connection:
         self._sent = 0
         self._connected = asyncio.Event()
         self._closing = False
+        self._close_called = asyncio.Event()
         self._attempt: asyncio.Task[bool | None] | None = None
         self._pace = _Pace(SEND_RATE, SEND_BURST)
 
@@ -136,6 +137,7 @@ class Connection:
         the server ends the session when its reconnect grace runs out.
         """
         self._closing = True
+        self._close_called.set()
         if self._ack_timer is not None:
             self._ack_timer.cancel()
         if self._attempt is not None:
@@ -194,7 +196,11 @@ class Connection:
         deadline = loop.time() + self.reconnect_timeout
         delay = 0.0
         while loop.time() < deadline and not self._closing:
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            with contextlib.suppress(asyncio.TimeoutError):
+                pause = delay * random.uniform(0.8, 1.2)
+                await asyncio.wait_for(self._close_called.wait(), pause)
+            if self._closing:
+                break
             delay = min(max(delay * 2, FIRST_RETRY), LAST_RETRY)
             self._attempt = asyncio.ensure_future(self._try_resume())
             try:
