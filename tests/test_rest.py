@@ -902,6 +902,37 @@ async def test_a_returned_image_is_decoded_whole_and_sent_as_browsers_show_it(
         assert np.asarray(image).tolist() == noise.tolist()
 
 
+@pytest.mark.parametrize("kind", ["PNG", "JPEG", "WEBP"])
+async def test_data_after_the_image_end_is_not_sent(
+    launch: Apps, http: aiohttp.ClientSession, tmp_path: Path, kind: str
+) -> None:
+    """A large image with 5 MiB after its end goes as a PNG of the image alone.
+
+    The padding fits what an image of its size may hold, so the file is not
+    refused; it is sent without what follows the image (a phone's appended
+    video, or padding).
+    """
+    padded = tmp_path / f"padded.{kind.lower()}"
+    PIL.Image.new("L", (2000, 2000), 7).save(padded, kind)
+    with padded.open("ab") as file:
+        file.write(os.urandom(5 * 1024 * 1024))
+    with gr.Blocks() as demo:
+        shown = gr.Image(label="Shown")
+        gr.Button().click(lambda: str(padded), None, shown, api_name="show")
+    url = launch(demo.queue(api_open=True), show_error=True)
+
+    status, body = await post(http, url, "show", {"data": []})
+
+    assert status == 200
+    head, _, payload = body["data"][0].partition(",")
+    sent = base64.b64decode(payload)
+    assert head == "data:image/png;base64"
+    assert len(sent) < 1024 * 1024
+    with PIL.Image.open(io.BytesIO(sent)) as image:
+        corner = image.convert("L").getpixel((1999, 1999))
+        assert (image.size, corner) == ((2000, 2000), 7)
+
+
 async def test_a_returned_file_that_is_no_image_is_refused(
     launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:

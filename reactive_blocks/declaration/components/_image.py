@@ -340,6 +340,10 @@ SHOWN_AS_THEY_ARE: Final = frozenset(
 )
 
 
+#: Bytes a file may hold after the image's end and still be sent as it is.
+#: Pillow's decoders read ahead by up to 64 KiB, so it cannot be less.
+MOST_AFTER_END: Final = 1024 * 1024
+
 #: The modes Pillow writes as PNG unchanged.
 PNG_MODES: Final = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
 
@@ -363,14 +367,24 @@ def _as_shown(data: bytes, mime: str | None, what: str) -> Blob:
 
     Decoded as an upload is (``Image.check_whole``): a file cut short or
     corrupt is refused here, not shown broken. A type browsers cannot show
-    (TIFF, PPM) is sent as PNG.
+    (TIFF, PPM) is sent as PNG, and so is an image followed by more than
+    ``MOST_AFTER_END`` bytes of other data (a video some phones append to a
+    photo, or padding), which would travel for nothing.
     """
     import PIL.Image
 
+    read = io.BytesIO(data)
     try:
-        with PIL.Image.open(io.BytesIO(data)) as image:
+        with PIL.Image.open(read) as image:
             image.load()
-            if mime in SHOWN_AS_THEY_ARE:
+            # An animation's later frames lie after the first: not checked.
+            if getattr(image, "is_animated", False):
+                after_end = 0
+            elif image.format == "WEBP":  # read whole; its RIFF header says its end
+                after_end = len(data) - int.from_bytes(data[4:8], "little") - 8
+            else:
+                after_end = len(data) - read.tell()
+            if mime in SHOWN_AS_THEY_ARE and after_end <= MOST_AFTER_END:
                 return Blob(data, mime)
             if image.mode not in PNG_MODES:
                 image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
