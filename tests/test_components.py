@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import PIL.Image
 import pytest
 
 import reactive_blocks as gr
@@ -221,3 +223,37 @@ def test_an_open_servable_file_says_where_it_lies_and_its_size(
     path, size, file = open_servable("plot.png", "Image")
     with file:
         assert (path, size, file.read()) == (plot, 5, b"12345")
+
+
+def test_an_image_header_past_the_bomb_limit_names_its_pixels(
+    directories: tuple[Path, Path],
+) -> None:
+    """Pillow refuses a 20000x20000 header itself: the error says so, not "no image"."""
+    working, _ = directories
+    huge = working / "huge.png"
+    with PIL.Image.new("1", (20000, 20000)) as image:
+        image.save(huge)
+    with gr.Blocks():
+        shown = gr.Image(label="Shown")
+
+    with pytest.raises(ValueError) as caught:
+        shown.postprocess(str(huge))
+
+    assert str(caught.value).startswith(
+        f"Image 'Shown' cannot send {huge}: Image size (400000000 pixels) exceeds "
+    )
+
+
+def test_uploads_given_as_paths_are_written_to_gradio_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "uploads"))
+    with gr.Blocks():
+        upload = gr.Image(type="filepath")
+    png = io.BytesIO()
+    PIL.Image.new("RGB", (2, 2)).save(png, "PNG")
+
+    written = Path(upload.preprocess(gr.Blob(png.getvalue(), "image/png")))
+
+    assert written.parent == tmp_path / "uploads"
+    assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
