@@ -76,8 +76,7 @@ class Connection:
         self._unconfirmed: deque[tuple[int, str | bytes]] = deque()
         self._sent = 0
         self._connected = asyncio.Event()
-        self._closing = False
-        self._close_called = asyncio.Event()
+        self._closing = asyncio.Event()  # set by close(); wakes a pause to retry
         self._attempt: asyncio.Task[bool | None] | None = None
         self._pace = _Pace(SEND_RATE, SEND_BURST)
 
@@ -123,7 +122,7 @@ class Connection:
             except websockets.ConnectionClosedOK:
                 return
             except (websockets.ConnectionClosedError, OSError):
-                if self._closing or not await self._resume():
+                if self._closing.is_set() or not await self._resume():
                     return
                 continue
             self._received += len(frame)
@@ -136,8 +135,7 @@ class Connection:
         A resume on its way is given up at once: with no socket to close,
         the server ends the session when its reconnect grace runs out.
         """
-        self._closing = True
-        self._close_called.set()
+        self._closing.set()
         if self._ack_timer is not None:
             self._ack_timer.cancel()
         if self._attempt is not None:
@@ -195,18 +193,18 @@ class Connection:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.reconnect_timeout
         delay = 0.0
-        while loop.time() < deadline and not self._closing:
+        while loop.time() < deadline and not self._closing.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 pause = delay * random.uniform(0.8, 1.2)
-                await asyncio.wait_for(self._close_called.wait(), pause)
-            if self._closing:
+                await asyncio.wait_for(self._closing.wait(), pause)
+            if self._closing.is_set():
                 break
             delay = min(max(delay * 2, FIRST_RETRY), LAST_RETRY)
             self._attempt = asyncio.ensure_future(self._try_resume())
             try:
                 outcome = await self._attempt
             except asyncio.CancelledError:
-                if self._closing and not _cancelling():
+                if self._closing.is_set() and not _cancelling():
                     return False  # close() gave the attempt up
                 raise
             finally:
