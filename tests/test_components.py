@@ -167,7 +167,7 @@ def test_other_paths_are_refused_saying_why(
     os.mkfifo(working / "pipe.png")
 
     with pytest.raises(ValueError) as caught:
-        servable_path(name, "Image 'Shown'")
+        open_servable(name, "Image 'Shown'")
 
     assert str(caught.value).startswith("Image 'Shown' cannot send /")
     assert reason in str(caught.value)

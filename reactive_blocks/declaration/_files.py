@@ -40,27 +40,20 @@ def upload_directory() -> Path:
 
 
 def servable_path(value: str | os.PathLike[str], owner: str) -> Path:
-    """``value`` made absolute and resolved, if a listener may send that file.
+    """``value`` made absolute and resolved, if a listener may send what it names.
 
-    A check of the name only: read the file with ``open_servable``.
+    A check of the name only; ``open_servable`` opens the file and checks
+    what it is.
 
     Raises:
         ValueError: The path lies outside the directories files may come
-            from, is hidden, or is not a regular file; the message says why.
+            from, or is hidden; the message says why.
     """
     try:
         path = Path(os.path.abspath(value)).resolve()
     except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a loop of links
         raise ValueError(f"{owner} cannot send {value!r}: {exc}") from None
     _check_place(path, owner)
-    try:
-        regular = path.is_file()
-        exists = regular or path.exists()
-    except OSError as exc:  # a name too long
-        raise ValueError(f"{owner} cannot send {path}: {exc.strerror}") from None
-    if not regular:
-        what = "does not exist" if not exists else "is not a regular file"
-        raise ValueError(f"{owner} cannot send {path}: it {what}")
     return path
 
 
@@ -80,7 +73,8 @@ def open_servable(
         open for reading; the caller closes it.
 
     Raises:
-        ValueError: As ``servable_path``, checked again on the open file.
+        ValueError: As ``servable_path``, checked again on the open file;
+            or the file does not exist or is not a regular file.
     """
     path = servable_path(value, owner)
     bare = getattr(os, "O_PATH", 0) if _PROC_FDS.is_dir() else 0
@@ -114,7 +108,9 @@ def _open(path: Path, owner: str, flags: int) -> int:
     flags |= getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         return os.open(path, flags)
-    except OSError as exc:  # swapped for a link since, or gone
+    except FileNotFoundError:
+        raise ValueError(f"{owner} cannot send {path}: it does not exist") from None
+    except OSError as exc:  # swapped for a link since, a name too long
         raise ValueError(f"{owner} cannot send {path}: {exc.strerror}") from None
 
 
