@@ -9,7 +9,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
@@ -25,8 +26,6 @@ from reactive_blocks.session import GENERIC_ERROR
 from reactive_blocks.transport._auth import COOKIE
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.conftest import Apps, Message, RawSocket, Sockets
 
 TIMEOUT: Final = 10.0
@@ -782,6 +781,27 @@ async def test_direct_calls_run_at_most_max_direct_runs_at_once(
     assert running.peak == MAX_DIRECT_RUNS
 
 
+def serve_shown(launch: Apps, show: Callable[[str], Any] = lambda path: path) -> str:
+    """Serve listener 'show': ``show`` of the path typed, into Image 'Shown'."""
+    with gr.Blocks() as demo:
+        path = gr.Textbox(label="Path")
+        shown = gr.Image(label="Shown")
+        gr.Button().click(show, path, shown, api_name="show")
+    return launch(demo.queue(api_open=True), show_error=True)
+
+
+async def ask_to_show(http: aiohttp.ClientSession, url: str, path: Path) -> Answer:
+    """Call 'show' of ``serve_shown`` over the HTTP API with ``path``."""
+    return await post(http, url, "show", {"data": [str(path)]})
+
+
+def png_sent(answer: Answer) -> bytes:
+    """The bytes of a PNG that an answer's one output carries."""
+    head, _, payload = answer[1]["data"][0].partition(",")
+    assert head == "data:image/png;base64"
+    return base64.b64decode(payload)
+
+
 async def test_an_image_path_is_sent_only_from_the_working_or_temp_directory(
     launch: Apps, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
@@ -792,14 +812,10 @@ async def test_an_image_path_is_sent_only_from_the_working_or_temp_directory(
     """
     png = tmp_path / "dot.png"
     PIL.Image.new("RGB", (2, 1), (9, 8, 7)).save(png)
-    with gr.Blocks() as demo:
-        path = gr.Textbox(label="Path")
-        shown = gr.Image(label="Shown")
-        gr.Button().click(lambda p: p, path, shown, api_name="show")
-    url = launch(demo.queue(api_open=True), show_error=True)
+    url = serve_shown(launch)
 
-    refused = await post(http, url, "show", {"data": ["/etc/passwd"]})
-    sent = await post(http, url, "show", {"data": [str(png)]})
+    refused = await ask_to_show(http, url, Path("/etc/passwd"))
+    sent = await ask_to_show(http, url, png)
 
     assert refused[0] == 500
     assert refused[1]["error"].startswith(
@@ -808,9 +824,7 @@ async def test_an_image_path_is_sent_only_from_the_working_or_temp_directory(
     )
     assert "root:" not in str(refused[1])
     assert sent[0] == 200
-    head, _, payload = sent[1]["data"][0].partition(",")
-    assert head == "data:image/png;base64"
-    assert base64.b64decode(payload) == png.read_bytes()
+    assert png_sent(sent) == png.read_bytes()
 
 
 async def test_a_named_pipe_or_a_huge_file_is_refused_without_reading_it(
@@ -826,18 +840,14 @@ async def test_a_named_pipe_or_a_huge_file_is_refused_without_reading_it(
     huge = tmp_path / "huge.png"
     with huge.open("wb") as file:
         file.truncate(2 * 1024**3)  # sparse: no disk space used
-    with gr.Blocks() as demo:
-        path = gr.Textbox(label="Path")
-        shown = gr.Image(label="Shown")
 
-        async def show(chosen: str) -> str:
-            return chosen
+    async def show(chosen: str) -> str:
+        return chosen
 
-        gr.Button().click(show, path, shown, api_name="show")
-    url = launch(demo.queue(api_open=True), show_error=True)
+    url = serve_shown(launch, show)
 
-    piped = await post(http, url, "show", {"data": [str(pipe)]})
-    sized = await post(http, url, "show", {"data": [str(huge)]})
+    piped = await ask_to_show(http, url, pipe)
+    sized = await ask_to_show(http, url, huge)
 
     assert piped == (
         500,
@@ -874,15 +884,10 @@ async def test_a_returned_image_is_decoded_whole_and_sent_as_browsers_show_it(
         file.write(bytes(2 * 1024 * 1024))
     tiff = tmp_path / "pixels.tiff"
     PIL.Image.fromarray(noise).save(tiff)
-    with gr.Blocks() as demo:
-        path = gr.Textbox(label="Path")
-        shown = gr.Image(label="Shown")
-        gr.Button().click(lambda p: p, path, shown, api_name="show")
-    url = launch(demo.queue(api_open=True), show_error=True)
+    url = serve_shown(launch)
 
     answers = [
-        await post(http, url, "show", {"data": [str(name)]})
-        for name in (cut, giant, padded, tiff)
+        await ask_to_show(http, url, name) for name in (cut, giant, padded, tiff)
     ]
 
     prefix = "OutputError: listener 'show': Image 'Shown'"
@@ -896,9 +901,7 @@ async def test_a_returned_image_is_decoded_whole_and_sent_as_browsers_show_it(
         f"{prefix} cannot send {padded}: {padded.stat().st_size:,} bytes is more "
         "than an image of 4x4 pixels holds"
     )
-    head, _, payload = answers[3][1]["data"][0].partition(",")
-    assert head == "data:image/png;base64"
-    with PIL.Image.open(io.BytesIO(base64.b64decode(payload))) as image:
+    with PIL.Image.open(io.BytesIO(png_sent(answers[3]))) as image:
         assert np.asarray(image).tolist() == noise.tolist()
 
 
@@ -916,17 +919,12 @@ async def test_data_after_the_image_end_is_not_sent(
     PIL.Image.new("L", (2000, 2000), 7).save(padded, kind)
     with padded.open("ab") as file:
         file.write(os.urandom(5 * 1024 * 1024))
-    with gr.Blocks() as demo:
-        shown = gr.Image(label="Shown")
-        gr.Button().click(lambda: str(padded), None, shown, api_name="show")
-    url = launch(demo.queue(api_open=True), show_error=True)
+    url = serve_shown(launch)
 
-    status, body = await post(http, url, "show", {"data": []})
+    answer = await ask_to_show(http, url, padded)
 
-    assert status == 200
-    head, _, payload = body["data"][0].partition(",")
-    sent = base64.b64decode(payload)
-    assert head == "data:image/png;base64"
+    assert answer[0] == 200
+    sent = png_sent(answer)
     assert len(sent) < 1024 * 1024
     with PIL.Image.open(io.BytesIO(sent)) as image:
         corner = image.convert("L").getpixel((1999, 1999))
@@ -939,12 +937,9 @@ async def test_a_returned_file_that_is_no_image_is_refused(
     """A text file in the temp directory is not sent as an image."""
     notes = tmp_path / "notes.png"
     notes.write_text("secret notes")
-    with gr.Blocks() as demo:
-        shown = gr.Image(label="Shown")
-        gr.Button().click(lambda: str(notes), None, shown, api_name="show")
-    url = launch(demo.queue(api_open=True), show_error=True)
+    url = serve_shown(launch)
 
-    status, body = await post(http, url, "show", {"data": []})
+    status, body = await ask_to_show(http, url, notes)
 
     assert status == 500
     assert body["error"] == (
@@ -961,12 +956,9 @@ async def test_an_image_padded_far_beyond_its_pixels_is_refused(
     PIL.Image.new("RGB", (4, 4)).save(padded)
     with padded.open("r+b") as file:
         file.truncate(40 * 1024**2)
-    with gr.Blocks() as demo:
-        shown = gr.Image(label="Shown")
-        gr.Button().click(lambda: str(padded), None, shown, api_name="show")
-    url = launch(demo.queue(api_open=True), show_error=True)
+    url = serve_shown(launch)
 
-    status, body = await post(http, url, "show", {"data": []})
+    status, body = await ask_to_show(http, url, padded)
 
     assert status == 500
     assert body["error"] == (
