@@ -11,25 +11,31 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_quick_roundtrip_writes_latencies(tmp_path: Path) -> None:
-    """`run.py --quick --only roundtrip` exits 0 with p50/p99 for floor and rb."""
+def run_script(name: str, *args: str, timeout: float) -> str:
+    """Run ``benchmarks/<name>`` as a user would; its output, once it exits 0."""
     done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "run.py"),
-            "--quick",
-            "--only",
-            "roundtrip",
-            "--results-dir",
-            str(tmp_path),
-        ],
+        [sys.executable, str(REPO / "benchmarks" / name), *args],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_quick_roundtrip_writes_latencies(tmp_path: Path) -> None:
+    """`run.py --quick --only roundtrip` exits 0 with p50/p99 for floor and rb."""
+    run_script(
+        "run.py",
+        "--quick",
+        "--only",
+        "roundtrip",
+        "--results-dir",
+        str(tmp_path),
+        timeout=110,
+    )
 
     results = json.loads((tmp_path / "quick.json").read_text())
     figures = results["scenarios"]["roundtrip"]["figures"]
@@ -43,18 +49,9 @@ def test_quick_roundtrip_writes_latencies(tmp_path: Path) -> None:
 
 def test_hop_measures_each_hand_off_free_and_pinned() -> None:
     """`hop.py` prints a row per hand-off: wall and CPU, free and pinned."""
-    hop = REPO / "benchmarks" / "hop.py"
-    done = subprocess.run(
-        [sys.executable, str(hop), "--calls", "100", "--runs", "1"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    printed = run_script("hop.py", "--calls", "100", "--runs", "1", timeout=60)
 
-    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    rows = [line for line in printed.splitlines() if line.startswith("| ")]
     assert [row.split("|")[1].strip() for row in rows[1:]] == [
         "queues",
         "loop",
