@@ -9,11 +9,11 @@ from reactive_blocks.declaration._block import BlockContext, check_choice
 from reactive_blocks.declaration._unsupported import Refused
 from reactive_blocks.errors import DeclarationError
 
-#: ``key`` would keep a layout's identity across re-renders, which this
-#: library does not have; without it ``preserved_by_key`` does nothing.
 #: The looks of a Row or Column.
 VARIANTS: Final = ("default", "panel", "compact")
 
+#: ``key`` would keep a layout's identity across re-renders, which this
+#: library does not have; without it ``preserved_by_key`` does nothing.
 _LAYOUT_UNSUPPORTED: Final[Mapping[str, Any]] = {
     "key": None,
     "preserved_by_key": None,

@@ -184,9 +184,7 @@ class Image(Component):
         if isinstance(value, np.ndarray):
             value = PIL.Image.fromarray(_as_uint8(value))
         if isinstance(value, PIL.Image.Image):
-            buffer = io.BytesIO()
-            value.save(buffer, format="PNG")
-            return Blob(buffer.getvalue(), "image/png")
+            return _png(value)
         raise ValueError(
             f"{self.name} cannot show a {type(value).__name__}; return a numpy "
             "array, a PIL image or a file path"
@@ -198,7 +196,7 @@ class Image(Component):
         The file is opened once (``open_servable``). Its size and its image
         header are checked before the rest is read, so that naming a large
         file of another kind costs nothing, and so is the size against the
-        pixels: an image padded with data beyond its end is refused.
+        pixels: a file far larger than its image needs is refused.
         """
         path, size, file = open_servable(value, self.name)
         with file:
@@ -388,10 +386,14 @@ def _as_shown(data: bytes, mime: str | None, what: str) -> Blob:
                 return Blob(data, mime)
             if image.mode not in PNG_MODES:
                 image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG")
+            return _png(image)
     except Exception as exc:
         raise ValueError(f"{what} is not an image ({exc})") from None
+
+
+def _png(image: PIL.Image.Image) -> Blob:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
     return Blob(buffer.getvalue(), "image/png")
 
 
